@@ -1,0 +1,283 @@
+"""The `jsjb` command line (CONTRACT §3): the office's jobs on files, for WPS users,
+scheduled runs and tests. Thin: parse options, call ``jsjb.jobs``, print, exit.
+
+Exit codes: 0 ok · 1 the ledger has row errors (check) · 2 bad input (file, option, 参数,
+missing holiday year) · 3 unexpected failure.
+stdout carries the result (with --json: only the JSON); progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, jobs
+from .core.errors import InvalidValue, LedgerError
+
+_ARGPARSE_ZH = {
+    "usage: ": "用法：", "options": "选项", "positional arguments": "参数",
+    "show this help message and exit": "显示本帮助并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "expected one argument": "需要一个值",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
+}
+
+
+def _zh(text: str) -> str:
+    return _ARGPARSE_ZH.get(text, text)
+
+
+argparse._ = _zh   # argparse looks its few fixed strings up through this name
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def _as_of(text: str | None) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    try:
+        t = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise InvalidValue("--as-of", text, "应为 ISO 日期时间，如 2025-12-31T17:00") from None
+    if t.tzinfo is not None:
+        t = t.tz_convert("Asia/Shanghai").tz_localize(None)
+    return t
+
+
+def _progress(args) -> jobs.Progress:
+    if getattr(args, "quiet", False):
+        return jobs.quiet
+    return lambda msg: print(msg, file=sys.stderr, flush=True)
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+    sys.stdout.write("\n")
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    def width(s: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+    cols = list(zip(headers, *rows)) if rows else [(h,) for h in headers]
+    widths = [max(width(str(x)) for x in col) for col in cols]
+    lines = []
+    for r in [headers, *rows]:
+        lines.append("  ".join(str(x) + " " * (w - width(str(x))) for x, w in zip(r, widths)).rstrip())
+        if r is headers:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# -- commands ----------------------------------------------------------------------------------
+def cmd_sample(args) -> int:
+    from .core.sample import generate
+    from .io.ledger_book import write_ledger
+
+    progress = _progress(args)
+    with jobs.Timer(progress)(f"生成样例台账（{args.rows} 行，{args.year} 年，种子 {args.seed}）"):
+        sample = generate(args.rows, args.year, args.seed)
+    with jobs.Timer(progress)(f"写入 {args.path}"):
+        write_ledger(args.path, sample.sheets)
+    print(f"已生成样例台账：{args.path}（{args.rows} 张工单，数据截至 {sample.as_of:%Y-%m-%d %H:%M}，"
+          f"可用 --as-of {sample.as_of:%Y-%m-%dT%H:%M} 重现统计）")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from .io.ledger_book import write_ledger
+
+    write_ledger(args.path)
+    print(f"已生成空白台账模板：{args.path}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    progress = _progress(args)
+    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
+    if args.json:
+        _emit_json(jobs.check_json(ev))
+    else:
+        print(f"共 {len(ev.tickets)} 张工单：错误 {len(ev.errors)} 条，提示 {len(ev.warnings)} 条。")
+        limit = args.limit
+        for label, items in (("错误", ev.errors), ("提示", ev.warnings)):
+            for i in items[:limit]:
+                print(f"[{label}] {i.text()}")
+            if len(items) > limit:
+                print(f"……另有 {len(items) - limit} 条{label}未显示（用 --limit 或 --json 查看全部）")
+        if not ev.errors:
+            print("校验通过：没有错误。")
+    return 1 if ev.errors else 0
+
+
+def cmd_compute(args) -> int:
+    from .io.writer import Table, write_tables
+
+    progress = _progress(args)
+    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() != ".xlsx":
+            raise InvalidValue("--out", args.out, "输出文件应以 .xlsx 结尾")
+        if out.resolve() == Path(args.ledger).resolve():
+            raise InvalidValue("--out", args.out, "不能覆盖输入台账，请换一个文件名")
+        frame = jobs.computed_frame(ev, mask=args.mask)
+        with jobs.Timer(progress)(f"写入 {out}"):
+            write_tables(out, [Table("计算结果", frame, widths={"诉求内容": 40, "提示": 40})],
+                         constant_memory=len(frame) > 200_000)
+    if args.json:
+        _emit_json(jobs.compute_json(ev))
+        return 0
+    print(f"统计时点 {ev.as_of:%Y-%m-%d %H:%M}，共 {len(ev.tickets)} 张工单。")
+    print(_table([[k, str(v)] for k, v in jobs.status_counts(ev).items()], ["状态", "工单数"]))
+    flags = jobs.flag_counts(ev)
+    if flags:
+        print()
+        print(_table([[k, str(v)] for k, v in flags.items()], ["提示", "工单数"]))
+    if ev.errors:
+        print(f"\n注意：有 {len(ev.errors)} 条数据错误，相关工单的状态为“数据有误”，请运行 jsjb check 查看。")
+    if args.out:
+        print(f"\n计算结果已写入：{args.out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .core.sample import generate
+    from .io.ledger_book import write_ledger
+
+    progress = _progress(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ledger_path = out / "样例台账.xlsx"
+    with jobs.Timer(progress)(f"生成样例台账（{args.rows} 行）"):
+        sample = generate(args.rows)
+        write_ledger(ledger_path, sample.sheets)
+    ev = jobs.evaluate(jobs.load(ledger_path, progress), sample.as_of, progress)
+    print(f"样例台账：{ledger_path}（{len(ev.tickets)} 张工单，数据截至 {ev.as_of:%Y-%m-%d %H:%M}）")
+    print(_table([[k, str(v)] for k, v in jobs.status_counts(ev).items()], ["状态", "工单数"]))
+    return _demo_report(args, ev, ledger_path, out, progress)
+
+
+def _demo_report(args, ev, ledger_path, out, progress) -> int:
+    """The bulletin part of the demo (added with the bulletin job)."""
+    from .io.writer import Table, write_tables
+
+    result = out / "计算结果.xlsx"
+    write_tables(result, [Table("计算结果", jobs.computed_frame(ev, mask=True))])
+    print(f"\n计算结果（已脱敏）：{result}")
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="jsjb", add_help=False,
+        description="接诉即办工单台账工具：按《“接诉即办”暂行规定》计算办理期限、状态、三率和考核得分，"
+                    "生成日调度、月通报、年度考核和归档工作簿。所有命令只读取台账，从不修改台账。",
+        epilog="示例：jsjb demo ｜ jsjb check 台账.xlsx ｜ jsjb compute 台账.xlsx --out 结果.xlsx",
+    )
+    p.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    p.add_argument("--version", action="version", version=f"jsjb {__version__}", help="显示版本号并退出")
+    sub = p.add_subparsers(dest="command", metavar="命令", title="命令")
+
+    def command(name, help_text, func):
+        c = sub.add_parser(name, help=help_text, description=help_text, add_help=False)
+        c.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+        c.add_argument("-q", "--quiet", action="store_true", help="不显示进度信息")
+        c.set_defaults(func=func)
+        return c
+
+    def ledger_arg(c):
+        c.add_argument("ledger", metavar="LEDGER", help="台账工作簿（.xlsx），只读")
+
+    def as_of_arg(c):
+        c.add_argument("--as-of", metavar="T", help="统计时点，ISO 日期时间，如 2025-12-31T17:00（默认：现在）")
+
+    def json_arg(c):
+        c.add_argument("--json", action="store_true", help="以 JSON 输出结果（标准输出只含 JSON）")
+
+    c = command("template", "生成空白台账模板（与 workbook/ledger_template.xlsx 相同）", cmd_template)
+    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）")
+
+    c = command("sample", "生成虚构的样例台账（人员和企业均为虚构），同一种子结果相同", cmd_sample)
+    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）")
+    c.add_argument("--rows", type=_positive, default=2000, metavar="N", help="工单数（默认 2000，最多 1000000）")
+    c.add_argument("--year", type=_year, default=2025, metavar="YYYY", help="派单年份（默认 2025）")
+    c.add_argument("--seed", type=int, default=12345, metavar="S", help="随机种子（默认 12345）")
+
+    c = command("check", "校验台账：逐行列出错误和提示；有错误时退出码为 1", cmd_check)
+    ledger_arg(c)
+    as_of_arg(c)
+    json_arg(c)
+    c.add_argument("--limit", type=_positive, default=50, metavar="N", help="每类最多显示的条数（默认 50）")
+
+    c = command("compute", "计算每张工单的办理期限、材料截止、确认时限、状态、是否及时和提示", cmd_compute)
+    ledger_arg(c)
+    as_of_arg(c)
+    json_arg(c)
+    c.add_argument("--out", metavar="PATH", help="另存为新的工作簿（仅数值：台账数据加计算列），不修改台账")
+    c.add_argument("--mask", action="store_true", help="输出时对来话人、电话脱敏，去掉地址（第20条）")
+
+    c = command("demo", "演示：生成样例台账并运行主要任务，显示结果和文件位置", cmd_demo)
+    c.add_argument("--out", default="out/demo", metavar="DIR", help="输出文件夹（默认 out/demo）")
+    c.add_argument("--rows", type=_positive, default=3000, metavar="N", help="样例工单数（默认 3000）")
+    return p
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是整数") from None
+    if not 1 <= v <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"“{text}”应在 1 到 1000000 之间")
+    return v
+
+
+def _year(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是年份") from None
+    if not 2004 <= v <= 2100:
+        raise argparse.ArgumentTypeError(f"年份“{text}”超出范围（2004–2100）")
+    return v
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except LedgerError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"错误：无法读写文件（{e.strerror or e}：{e.filename or ''}）", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

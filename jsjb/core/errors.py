@@ -1,0 +1,59 @@
+"""The error hierarchy. Every door translates these: the CLI into a message and exit code,
+a macro into an alert box, a UDF into a short message in the cell.
+
+Messages are user-facing Simplified Chinese and name what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the product reports to a user."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class HolidayDataMissing(LedgerError):
+    """A date falls in a year for which no holiday arrangement is known (R1)."""
+
+    def __init__(self, year: int):
+        self.year = int(year)
+        super().__init__(
+            f"缺少{self.year}年的节假日安排：内置数据和“节假日”表都未收录{self.year}年。"
+            f"请在“节假日”表中录入国务院办公厅公布的{self.year}年放假调休安排"
+            f"（日期、类型=休息日/工作日、说明）后重试。"
+        )
+
+
+class InvalidValue(LedgerError):
+    """One input value (a UDF argument, a CLI option, a cell) cannot be used."""
+
+    def __init__(self, what: str, value: object, reason: str):
+        self.what, self.value, self.reason = what, value, reason
+        super().__init__(f"{what}的值“{_show(value)}”无效：{reason}")
+
+
+class ParameterError(InvalidValue):
+    """A value on the 参数 sheet is not valid for its parameter."""
+
+
+class LedgerFileError(LedgerError):
+    """The ledger file is missing, not .xlsx, unreadable, or lacks the 工单台账 sheet."""
+
+
+class InvalidRows(LedgerError):
+    """Rows failed validation where the job cannot go on without them (e.g. 考核录入 maxima)."""
+
+    exit_code = 1
+
+
+def _show(value: object, limit: int = 40) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,230 @@
+"""Writing a ledger workbook — the template (empty) or a sample (with data) — from the
+core's schema: the 工单台账 table with drop-downs, date formats, frozen header and widths,
+and every other sheet of CONTRACT §1 ready to fill.
+
+``workbook/ledger_template.xlsx`` is this module's output for no data; a test regenerates it
+and compares semantically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from ..core import schema as S
+from ..core.params import PARAMETERS, display
+from ..core.scoring import CODES, MANUAL_ITEMS
+from .writer import DATE_FMT, DATETIME_FMT, WORKBOOK_OPTIONS, _column_values, atomic_path
+
+TABLE_NAME = "工单"
+VALIDATION_ROWS = 5000        # drop-downs reach at least this far below the header
+TABLE_LIMIT = 200_000         # above this, no Excel table (XlsxWriter's constant-memory mode)
+
+HOLIDAY_HELP = (
+    "何时填写本表：内置节假日数据（chinesecalendar）收录到某一年为止。每年11月前后国务院办公厅公布下一年的"
+    "放假调休安排，届时请把下一年的每个放假日（类型=休息日）和调休上班的周末（类型=工作日）逐日录入本表；"
+    "只要本表录入了某年的任一日期，系统即认为该年已收录。本表优先于内置数据，也可用于更正个别日期。"
+)
+XLWINGS_CONF = (("UDF Modules", "xlfuncs"), ("Show Console", "False"))
+
+
+def _help_lines() -> list[str]:
+    return [
+        "接诉即办工单台账 使用说明",
+        "",
+        "一、台账（工单台账表）",
+        "1. 每行一张工单，第1行为表头，请勿改动表头文字；列的顺序可以调整，也可以在右侧增加自用列。",
+        "2. 带下拉箭头的列请从下拉选项中选择；日期时间请按“2024-03-01 09:30”格式填写。",
+        "3. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
+        "4. 延期：每次延期填写申请时间和批准的工作日数；挂单：填写挂单开始和挂单结束时间。",
+        "",
+        "二、计算列（台账右侧，灰色表头）",
+        f"{S.DEADLINE}：最终办理期限（工作日按国务院放假调休安排计算，含延期、挂单）。",
+        f"{S.MATERIALS_DUE}：回复材料提交截止时间（期限前48小时）。",
+        f"{S.REPLY_DUE}：企业答复是否本企业工单的时限（转办后3小时）。",
+        f"{S.STATUS}：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期 / 在办。",
+        f"{S.TIMELY}：已办结工单是否在期限内办结。",
+        "",
+        "三、按钮（功能区“接诉即办”选项卡，需安装加载项）",
+        "刷新：重新计算并把计算结果写入“计算结果”表（供未安装加载项的同事查看）。",
+        "日调度 / 月通报 / 年度考核 / 归档 / 发送通报：生成相应的工作簿，保存在台账所在文件夹。",
+        "",
+        "四、没有 Excel 加载项时（WPS、定时任务）",
+        "在命令行运行 jsjb check 台账.xlsx 校验数据，jsjb compute 台账.xlsx --out 结果.xlsx 计算期限和状态。",
+        "",
+        "五、其他工作表",
+        "承办企业：企业名称、简称、联系人、邮箱（发送通报用）。",
+        "节假日：补录或更正放假调休安排。" + HOLIDAY_HELP,
+        "参数：规则中的可调参数，修改“值”列即可，“依据”列为规定条款。",
+        "加减分：扣分项（D1–D7）和加分项（B1–B6）登记。",
+        "考核录入：年度考核的人工评分项目（组织机构、制度建设、知识库建设、重视程度）。",
+        "",
+        "保密提示（第20条）：本台账含来话人个人信息，请勿外传；系统生成的通报和清单已做脱敏处理。",
+    ]
+
+
+def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write a ledger workbook at ``path`` (atomically). ``sheets`` may give 工单台账, 承办企业,
+    节假日, 加减分, 考核录入 data as DataFrames keyed by header; missing ones are left empty."""
+    sheets = sheets or {}
+    tickets = sheets.get(S.SHEET_TICKETS)
+    n = 0 if tickets is None else len(tickets)
+    constant_memory = n > TABLE_LIMIT
+
+    def write(tmp: str) -> None:
+        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
+        wb.set_properties({"title": "接诉即办工单台账", "subject": "12345热线工单台账",
+                           "comments": "由 jsjb 生成"})
+        f = {
+            "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                   "valign": "vcenter", "align": "center"}),
+            "dt": wb.add_format({"num_format": DATETIME_FMT}),
+            "d": wb.add_format({"num_format": DATE_FMT}),
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+            "title": wb.add_format({"bold": True, "font_size": 14}),
+            "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True}),
+        }
+        _tickets_sheet(wb, f, tickets, constant_memory)
+        _simple_sheet(wb, f, S.SHEET_ENTERPRISES, S.ENTERPRISE_COLUMNS, sheets.get(S.SHEET_ENTERPRISES),
+                      widths=(34, 12, 10, 28))
+        ws = _simple_sheet(wb, f, S.SHEET_HOLIDAYS, S.HOLIDAY_COLUMNS, sheets.get(S.SHEET_HOLIDAYS),
+                           widths=(12, 10, 30), dates=("日期",))
+        ws.data_validation(1, 1, 2000, 1, {"validate": "list", "source": list(S.HOLIDAY_KINDS)})
+        ws.write_string(0, 4, HOLIDAY_HELP, f["note"])
+        ws.set_column(4, 4, 60)
+        _params_sheet(wb, f)
+        ws = _simple_sheet(wb, f, S.SHEET_ADJUSTMENTS, S.ADJUSTMENT_COLUMNS, sheets.get(S.SHEET_ADJUSTMENTS),
+                           widths=(12, 34, 8, 8, 36), dates=("日期",))
+        ws.data_validation(1, 2, 5000, 2, {"validate": "list", "source": list(CODES)})
+        ws.write_string(0, 6, "代码", f["head"])
+        ws.write_string(0, 7, "分值", f["head"])
+        ws.write_string(0, 8, "事项", f["head"])
+        ws.write_string(0, 9, "依据", f["head"])
+        for i, c in enumerate(CODES.values(), start=1):
+            ws.write_string(i, 6, c.code)
+            ws.write_number(i, 7, c.points)
+            ws.write_string(i, 8, c.label)
+            ws.write_string(i, 9, c.article)
+        ws.set_column(8, 8, 30)
+        ws.set_column(9, 9, 30)
+        ws = _simple_sheet(wb, f, S.SHEET_MANUAL, S.MANUAL_COLUMNS, sheets.get(S.SHEET_MANUAL),
+                           widths=(8, 34, 10, 10, 12, 10))
+        for j, (item, maximum) in enumerate(MANUAL_ITEMS.items(), start=2):
+            ws.data_validation(1, j, 2000, j, {"validate": "decimal", "criteria": "between",
+                                               "minimum": 0, "maximum": maximum,
+                                               "error_title": "超出分值范围",
+                                               "error_message": f"{item}应在0到{maximum:g}分之间"})
+        ws = wb.add_worksheet(S.SHEET_XLWINGS)
+        for i, (k, v) in enumerate(XLWINGS_CONF):
+            ws.write_string(i, 0, k)
+            ws.write_string(i, 1, v)
+        ws.set_column(0, 1, 16)
+        ws = wb.add_worksheet(S.SHEET_HELP)
+        ws.set_column(0, 0, 110, f["wrap"])
+        for i, line in enumerate(_help_lines()):
+            ws.write_string(i, 0, line, f["title"] if i == 0 else None)
+        wb.worksheets()[0].activate()
+        wb.close()
+
+    return atomic_path(Path(path), write)
+
+
+def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool) -> None:
+    ws = wb.add_worksheet(S.SHEET_TICKETS)
+    cols = S.INPUT_COLUMNS
+    n = 0 if tickets is None else len(tickets)
+    for j, col in enumerate(cols):
+        fmt = f["dt"] if col.kind == S.DATETIME else f["d"] if col.kind == S.DATE else None
+        ws.set_column(j, j, col.width, fmt)
+    ws.set_row(0, 30)
+    if constant_memory or n == 0:
+        for j, col in enumerate(cols):
+            ws.write_string(0, j, col.name, f["head"])
+    if n:
+        data = [_column_values(tickets[c.name]) if c.name in tickets.columns else [None] * n for c in cols]
+        for i, row in enumerate(zip(*data), start=1):
+            for j, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(i, j, v)
+                elif isinstance(v, dt.datetime):
+                    ws.write_datetime(i, j, v, f["d"] if cols[j].kind == S.DATE else f["dt"])
+                else:
+                    ws.write_number(i, j, v)
+    last = max(n, 1)
+    if not constant_memory:
+        ws.add_table(0, 0, last, len(cols) - 1, {
+            "name": TABLE_NAME, "style": "Table Style Light 9",
+            "columns": [{"header": c.name, "header_format": f["head"]} for c in cols],
+        })
+    else:
+        ws.autofilter(0, 0, n, len(cols) - 1)
+    span = max(n + 1, VALIDATION_ROWS)
+    for j, col in enumerate(cols):
+        if col.vocab:
+            ws.data_validation(1, j, span, j, {
+                "validate": "list", "source": list(col.vocab),
+                "error_title": f"{col.name}取值不正确", "error_message": "请从下拉选项中选择：" + "、".join(col.vocab)})
+        elif col.kind == S.DAYS:
+            ws.data_validation(1, j, span, j, {"validate": "integer", "criteria": ">=", "value": 1,
+                                               "error_title": "工作日数不正确", "error_message": "请填写不小于1的整数"})
+        elif col.kind in (S.DATETIME, S.DATE):
+            ws.data_validation(1, j, span, j, {"validate": "date", "criteria": "between",
+                                               "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
+                                               "error_type": "warning", "error_title": "日期时间格式",
+                                               "error_message": "请填写日期时间，如 2024-03-01 09:30"})
+    ws.freeze_panes(1, 1)
+
+
+def _simple_sheet(wb, f, name, columns, frame, *, widths=(), dates=()):
+    ws = wb.add_worksheet(name)
+    for j, c in enumerate(columns):
+        ws.write_string(0, j, c, f["head"])
+        ws.set_column(j, j, widths[j] if j < len(widths) else 12, f["d"] if c in dates else None)
+    if frame is not None and len(frame):
+        data = [_column_values(frame[c]) if c in frame.columns else [None] * len(frame) for c in columns]
+        for i, row in enumerate(zip(*data), start=1):
+            for j, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(i, j, v)
+                elif isinstance(v, dt.datetime):
+                    ws.write_datetime(i, j, v, f["d"])
+                else:
+                    ws.write_number(i, j, v)
+    ws.freeze_panes(1, 0)
+    return ws
+
+
+def _params_sheet(wb, f) -> None:
+    ws = wb.add_worksheet(S.SHEET_PARAMS)
+    for j, (c, w) in enumerate(zip(S.PARAM_COLUMNS + ("单位", "规则"), (30, 10, 56, 40, 8, 8))):
+        ws.write_string(0, j, c, f["head"])
+        ws.set_column(j, j, w)
+    for i, p in enumerate(PARAMETERS, start=1):
+        ws.write_string(i, 0, p.code)
+        value = display(p.default)
+        if isinstance(p.default, (int, float)) and not isinstance(p.default, bool):
+            ws.write_number(i, 1, p.default)
+        else:
+            ws.write_string(i, 1, value)
+        if p.kind == "是/否":
+            ws.data_validation(i, 1, i, 1, {"validate": "list", "source": ["是", "否"]})
+        elif p.choices:
+            ws.data_validation(i, 1, i, 1, {"validate": "list", "source": list(p.choices)})
+        ws.write_string(i, 2, p.description)
+        ws.write_string(i, 3, p.article)
+        ws.write_string(i, 4, p.unit)
+        ws.write_string(i, 5, p.rule)
+    ws.freeze_panes(1, 1)
+
+
+def frame_has_values(frame: pd.DataFrame | None) -> bool:
+    return frame is not None and bool(np.any(frame.notna().to_numpy()))

@@ -1,0 +1,151 @@
+"""Writing new workbooks with XlsxWriter: values only, every string as a string cell (R20),
+atomic (temp file in the target folder, then rename — R21), formats defined once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+DATETIME_FMT = "yyyy-mm-dd hh:mm"
+DATE_FMT = "yyyy-mm-dd"
+PERCENT_FMT = "0.00%"
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,   # R20: "=…" typed by a citizen stays text
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": True,
+    "remove_timezone": True,
+}
+
+
+@dataclass
+class Table:
+    """One sheet: a DataFrame written as a header row plus values, starting at ``first_row``."""
+
+    name: str
+    frame: pd.DataFrame
+    title: str | None = None            # a title line above the header
+    notes: list[str] = field(default_factory=list)   # lines under the table (e.g. parameters used)
+    widths: dict[str, float] = field(default_factory=dict)
+    percent: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()        # columns to show as dates (others datetime as date-time)
+    landscape: bool = True
+
+
+def atomic_path(path: Path, write: Callable[[str], None]) -> Path:
+    """Run ``write(tmp)`` on a temp file next to ``path``, then rename it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~jsjb-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def _column_values(col: pd.Series) -> list:
+    """A column → Python values for XlsxWriter (None for missing)."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        arr = col.to_numpy(dtype="datetime64[us]")
+        mask = np.isnat(arr)
+        values = arr.astype(object)
+        return [None if m else v for v, m in zip(values, mask)]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return ["是" if v else "否" for v in col.to_numpy()]
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        arr = col.to_numpy(dtype="float64")
+        return [None if np.isnan(v) else (int(v) if v.is_integer() and abs(v) < 2**53 else float(v)) for v in arr]
+    out = []
+    for v in col.to_numpy(dtype=object):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            out.append(None)
+        elif isinstance(v, bool):
+            out.append("是" if v else "否")
+        elif isinstance(v, (list, tuple)):
+            out.append("；".join(map(str, v)) or None)
+        elif isinstance(v, (pd.Timestamp, dt.datetime, dt.date)):
+            out.append(pd.Timestamp(v).to_pydatetime())
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            out.append(v.item() if hasattr(v, "item") else v)
+        else:
+            out.append(str(v))
+    return out
+
+
+def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memory: bool = False) -> Path:
+    """Write the tables as sheets of a new workbook at ``path`` (atomically)."""
+
+    def write(tmp: str) -> None:
+        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
+        fmt_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                  "valign": "vcenter"})
+        fmt_title = wb.add_format({"bold": True, "font_size": 14})
+        fmt_dt = wb.add_format({"num_format": DATETIME_FMT})
+        fmt_d = wb.add_format({"num_format": DATE_FMT})
+        fmt_pct = wb.add_format({"num_format": PERCENT_FMT})
+        fmt_note = wb.add_format({"italic": True, "font_color": "#595959"})
+        for table in tables:
+            ws = wb.add_worksheet(table.name)
+            row0 = 0
+            if table.title:
+                ws.write_string(0, 0, table.title, fmt_title)
+                row0 = 2
+            cols = list(table.frame.columns)
+            for j, name in enumerate(cols):
+                ws.write_string(row0, j, str(name), fmt_head)
+                col = table.frame[name]
+                width = table.widths.get(name, 18 if pd.api.types.is_datetime64_any_dtype(col.dtype) else 12)
+                fmt = None
+                if name in table.dates:
+                    fmt = fmt_d
+                elif pd.api.types.is_datetime64_any_dtype(col.dtype):
+                    fmt = fmt_dt
+                elif name in table.percent:
+                    fmt = fmt_pct
+                ws.set_column(j, j, width, fmt)
+            data = [_column_values(table.frame[c]) for c in cols]
+            for i, row in enumerate(zip(*data)):
+                r = row0 + 1 + i
+                for j, v in enumerate(row):
+                    if v is None:
+                        continue
+                    if isinstance(v, str):
+                        ws.write_string(r, j, v)
+                    elif isinstance(v, dt.datetime):
+                        ws.write_datetime(r, j, v, fmt_d if cols[j] in table.dates else fmt_dt)
+                    elif isinstance(v, (int, float)):
+                        ws.write_number(r, j, v, fmt_pct if cols[j] in table.percent else None)
+                    else:
+                        ws.write_string(r, j, str(v))
+            last = row0 + len(table.frame)
+            for k, line in enumerate(table.notes):
+                ws.write_string(last + 2 + k, 0, line, fmt_note)
+            if cols:
+                ws.freeze_panes(row0 + 1, 0)
+                if len(table.frame) and not constant_memory:
+                    ws.autofilter(row0, 0, last, len(cols) - 1)
+            if table.landscape:
+                ws.set_landscape()
+            ws.set_paper(9)   # A4
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(row0)
+        wb.close()
+
+    return atomic_path(Path(path), write)

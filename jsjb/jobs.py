@@ -1,0 +1,183 @@
+"""The jobs every door runs: load a ledger, call the core, shape results.
+
+The CLI (``jsjb.cli``) and the Excel macros (``macros``) both call these; neither holds a rule.
+Progress goes through a callback so each door shows it its own way (stderr, status bar).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .core import schema as S
+from .core.ledger import ERROR, ROW, WARNING, Issue, Ledger
+from .core.rules import compute
+from .core.timeconv import iso
+from .core.validate import canonical_enterprises, validate
+
+Progress = Callable[[str], None]
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def now() -> pd.Timestamp:
+    """Wall-clock now in Asia/Shanghai, naive (R0)."""
+    return pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None).floor("s")
+
+
+class Timer:
+    """Reports each stage and its duration through the progress callback."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def __call__(self, label: str):
+        timer = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+                timer.progress(f"{label}…")
+                return self
+
+            def __exit__(self, *exc):
+                if exc[0] is None:
+                    timer.progress(f"{label}：完成（{time.perf_counter() - self.t0:.1f} 秒）")
+        return _Stage()
+
+
+@dataclass
+class Evaluated:
+    """A ledger with its computed columns and validation findings at one moment."""
+
+    ledger: Ledger
+    as_of: pd.Timestamp
+    computed: pd.DataFrame
+    issues: list[Issue]
+
+    @property
+    def tickets(self) -> pd.DataFrame:
+        return self.ledger.tickets
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == WARNING]
+
+    def row_errors(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for i in self.errors:
+            if i.sheet == S.SHEET_TICKETS and i.row:
+                out.setdefault(i.row, []).append(f"数据有误：{i.column}（{i.message}）")
+        return out
+
+
+def evaluate(ledger: Ledger, as_of: pd.Timestamp | None = None, progress: Progress = quiet) -> Evaluated:
+    as_of = now() if as_of is None else pd.Timestamp(as_of)
+    step = Timer(progress)
+    with step(f"计算期限与状态（{len(ledger.tickets)} 张工单）"):
+        ledger.tickets[S.ENTERPRISE] = canonical_enterprises(ledger.tickets, ledger.enterprises)
+        computed = compute(ledger.tickets, ledger.params, ledger.calendar, as_of)
+    with step("校验数据"):
+        issues = validate(ledger, computed)
+    return Evaluated(ledger, as_of, computed, issues)
+
+
+def load(path, progress: Progress = quiet) -> Ledger:
+    from .io.reader import read_ledger
+
+    with Timer(progress)(f"读取台账 {path}"):
+        return read_ledger(path)
+
+
+# -- check ------------------------------------------------------------------------------------
+def check_json(ev: Evaluated) -> dict:
+    return {
+        "rows": int(len(ev.tickets)),
+        "errors": [i.as_dict() for i in ev.errors],
+        "warnings": [i.as_dict() for i in ev.warnings],
+    }
+
+
+# -- compute ----------------------------------------------------------------------------------
+def _iso_column(col: pd.Series) -> list:
+    text = col.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return text.where(col.notna(), None).tolist()
+
+
+def computed_flags(ev: Evaluated) -> list[list[str]]:
+    """Each row's flags, with its data errors first (R21: a bad row says why)."""
+    flags = ev.computed[S.FLAGS].tolist()
+    errs = ev.row_errors()
+    if errs:
+        rows = ev.tickets[ROW].tolist()
+        flags = [errs.get(r, []) + f if r in errs else f for r, f in zip(rows, flags)]
+    return flags
+
+
+def compute_json(ev: Evaluated) -> dict:
+    c = ev.computed
+    ids = ev.tickets[S.ID].tolist()
+    rows = ev.tickets[ROW].tolist()
+    timely = c[S.TIMELY].tolist()
+    tickets = [
+        {"id": i, "row": r, "deadline": d, "materials_due": m, "reply_due": rd, "status": s,
+         "timely": t, "flags": f}
+        for i, r, d, m, rd, s, t, f in zip(
+            ids, rows, _iso_column(c[S.DEADLINE]), _iso_column(c[S.MATERIALS_DUE]),
+            _iso_column(c[S.REPLY_DUE]), c[S.STATUS].tolist(), timely, computed_flags(ev))
+    ]
+    return {"as_of": iso(ev.as_of), "tickets": tickets}
+
+
+def computed_frame(ev: Evaluated, *, mask: bool = False) -> pd.DataFrame:
+    """The ledger's input columns plus the computed columns, as values (for --out / 刷新)."""
+    from .core.masking import mask_names, mask_phones, scrub_texts
+
+    t = ev.tickets
+    frame = t[list(S.INPUT_NAMES)].copy()
+    if mask:
+        frame[S.CALLER] = mask_names(frame[S.CALLER])
+        frame[S.PHONE] = mask_phones(frame[S.PHONE])
+        frame[S.ADDRESS] = None
+        for col in S.FREE_TEXT_COLUMNS:
+            frame[col] = scrub_texts(frame[col])
+    c = ev.computed
+    frame[S.DEADLINE] = c[S.DEADLINE]
+    frame[S.MATERIALS_DUE] = c[S.MATERIALS_DUE]
+    frame[S.REPLY_DUE] = c[S.REPLY_DUE]
+    frame[S.STATUS] = c[S.STATUS]
+    frame[S.TIMELY] = c[S.TIMELY].map({True: "是", False: "否"}).astype(object)
+    frame[S.FLAGS] = ["；".join(f) or None for f in computed_flags(ev)]
+    frame.insert(0, "行号", t[ROW].to_numpy())
+    return frame
+
+
+def status_counts(ev: Evaluated) -> dict[str, int]:
+    counts = pd.Series(ev.computed[S.STATUS]).value_counts()
+    return {s: int(counts.get(s, 0)) for s in S.STATUSES if counts.get(s, 0)}
+
+
+def flag_counts(ev: Evaluated) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for flags in ev.computed[S.FLAGS]:
+        for f in flags:
+            out[f] = out.get(f, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def as_python(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if np.isnan(v) else float(v)
+    return v
