@@ -46,13 +46,21 @@ class Override:
     note: str = ""
 
 
+# Reviewed corrections to the package data, each with its source. The sheet still wins.
+ERRATA: dict[dt.date, tuple[str, str]] = {
+    # 2006年元旦放假安排（国务院办公厅2005年通知）：2005-12-31（星期六）上班。
+    # chinesecalendar lists it as a rest day; the holidays package agrees with the notice.
+    dt.date(2005, 12, 31): (WORK, "2006年元旦调休上班"),
+}
+
+
 @lru_cache(maxsize=1)
 def _package_data() -> tuple[frozenset, frozenset, frozenset]:
     """(rest days, 调休 working days, covered years) from chinesecalendar."""
     from chinese_calendar import constants
 
-    rest = frozenset(constants.holidays)
-    work = frozenset(constants.workdays)
+    rest = frozenset(d for d in constants.holidays if ERRATA.get(d, (REST,))[0] == REST)
+    work = frozenset(constants.workdays) | {d for d, (kind, _) in ERRATA.items() if kind == WORK}
     years = frozenset(range(min(rest).year, max(rest).year + 1))
     return rest, work, years
 
@@ -119,6 +127,8 @@ class WorkCalendar:
             for table, suffix in ((constants.holidays, "放假"), (constants.workdays, "调休上班")):
                 for d, name in table.items():
                     notes[day_number(d)] = FESTIVALS.get(str(name), str(name)) + suffix
+            for d, (_, why) in ERRATA.items():
+                notes[day_number(d)] = why
         for o in self.overrides:
             notes[day_number(o.day)] = o.note or ("节假日表：" + o.kind)
         return notes

@@ -137,9 +137,10 @@ def compute(t: pd.DataFrame, params: Params, cal: WorkCalendar, as_of: pd.Timest
     st = status_of(deadline, closed_at, returned_at, h_start, h_end, as_of, params)
     closed = st.closed
     status = st.status
-    timely_b = (closed_at <= deadline).fillna(False).to_numpy()
-    timely = pd.Series(np.where(closed & valid, timely_b, None), index=idx, dtype=object)
-    timely[~(closed & valid)] = None
+    judged = closed & valid & ~st.returned          # R10 applies to closed tickets still in play
+    timely_b = (closed_at <= deadline).fillna(False).to_numpy() & judged
+    timely = np.full(n, None, dtype=object)
+    timely[judged] = timely_b[judged]
 
     flag_cols = {
         F_EXT_LATE: ext_late, F_EXT_LIMIT: over_limit, F_HOLD_LONG: hold_long,
@@ -161,7 +162,7 @@ def compute(t: pd.DataFrame, params: Params, cal: WorkCalendar, as_of: pd.Timest
         "returned": st.returned,
         "on_hold": st.on_hold,
         "reply_late": reply_late,
-        "timely_b": timely_b & closed & valid,
+        "timely_b": timely_b,
     }, index=idx)
     return out
 

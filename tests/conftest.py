@@ -1,0 +1,18 @@
+import os
+import sys
+
+import pytest
+from hypothesis import settings
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+settings.register_profile("ci", max_examples=150, deadline=None)
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def calendar():
+    from jsjb.core.calendar import WorkCalendar
+
+    return WorkCalendar()

@@ -1,0 +1,58 @@
+"""Building tickets and ledgers for tests, in the domain's own notation (ISO dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from jsjb.core import schema as S
+from jsjb.core.calendar import WorkCalendar
+from jsjb.core.ledger import parse_tickets
+from jsjb.core.params import Params
+from jsjb.core.rules import compute
+
+ENTERPRISE = "东胜区热力有限责任公司"
+
+
+def ticket(**fields) -> dict:
+    """One raw ticket row; defaults make a valid 一般 ticket dispatched 2023-09-28 10:00."""
+    row = {S.ID: fields.pop("id", "T1"), S.DISPATCHED: "2023-09-28 10:00", S.LIMIT_TYPE: "一般",
+           S.ENTERPRISE: ENTERPRISE}
+    for key, value in fields.items():
+        row[key] = value
+    return row
+
+
+def typed(rows: list[dict]) -> pd.DataFrame:
+    raw = pd.DataFrame(rows, dtype=object)
+    frame, issues = parse_tickets(raw)
+    assert not issues, [i.text() for i in issues]
+    return frame
+
+
+def run(rows: list[dict], as_of="2023-12-31 12:00", params: Params | None = None,
+        calendar: WorkCalendar | None = None) -> pd.DataFrame:
+    return compute(typed(rows), params or Params(), calendar or WorkCalendar(), pd.Timestamp(as_of))
+
+
+def ts(text: str | None):
+    return None if text is None else pd.Timestamp(text)
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook as a clerk might have it: plain sheets, values as given (openpyxl)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append([v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in r])
+    wb.save(path)
+    return path
+
+
+def d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
