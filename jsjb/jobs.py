@@ -110,8 +110,8 @@ def check_json(ev: Evaluated) -> dict:
 
 # -- compute ----------------------------------------------------------------------------------
 def _iso_column(col: pd.Series) -> list:
-    text = col.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    return text.where(col.notna(), None).tolist()
+    text = col.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+    return text.where(col.notna().to_numpy(), None).tolist()
 
 
 def computed_flags(ev: Evaluated) -> list[list[str]]:

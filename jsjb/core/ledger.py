@@ -74,7 +74,12 @@ class Ledger:
 
 # -- parsing ----------------------------------------------------------------------------------
 def _text(col: pd.Series) -> pd.Series:
-    """Cells → stripped text (None when blank); numbers lose a spurious '.0'."""
+    """Cells → stripped text (None when blank); whole numbers lose a spurious '.0'."""
+    if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:      # the reader's Arrow text
+        text = col.str.strip()
+        text = text.where(text != "")
+        return text.astype(object).where(text.notna(), None)
+
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
@@ -116,7 +121,7 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple
                                     f"无法识别的日期时间“{values.iloc[i]}”，请填写如 2024-03-01 09:30 的日期时间"))
         elif col.kind == S.DAYS:
             blank = is_blank(values)
-            nums = pd.to_numeric(values.where(~blank), errors="coerce")
+            nums = pd.to_numeric(values.astype(object).where(~blank), errors="coerce")
             bad = (~blank) & (nums.isna() | (nums < 1) | (nums != nums.round()))
             out[col.name] = nums.where(~bad).astype("float64")
             for i in np.flatnonzero(bad.to_numpy()):
@@ -259,7 +264,12 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "") -> Ledger:
     if sheets.get(S.SHEET_TICKETS) is None:
         raise LedgerError(f"找不到“{S.SHEET_TICKETS}”工作表：请使用 jsjb template 生成的台账模板。")
     issues: list[Issue] = []
-    tickets, found = parse_tickets(sheets[S.SHEET_TICKETS])
+    raw = sheets[S.SHEET_TICKETS]
+    missing = [c.name for c in S.INPUT_COLUMNS if c.required and c.name not in raw.columns]
+    if missing:
+        raise LedgerError(f"“{S.SHEET_TICKETS}”表第1行缺少必需的列：{'、'.join(missing)}。"
+                          f"请核对表头文字（可参照 jsjb template 生成的模板）。")
+    tickets, found = parse_tickets(raw)
     issues += found
     params = parse_params(sheets.get(S.SHEET_PARAMS))
     overrides, found = parse_holidays(sheets.get(S.SHEET_HOLIDAYS))

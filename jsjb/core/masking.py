@@ -45,8 +45,11 @@ def mask_phone(phone: object) -> str | None:
         digits = digits[:-1]
     if len(digits) == 11 and digits.startswith("1"):
         return f"{digits[:3]}****{digits[-4:]}"
+    if digits.startswith("0") and 10 <= len(digits) <= 12:          # landline with area code
+        area = 3 if digits[1] in "12" else 4
+        return digits[:area] + "-" + "*" * (len(digits) - area - 2) + digits[-2:]
     if len(digits) >= 7:
-        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+        return "*" * (len(digits) - 2) + digits[-2:]
     return "*" * len(digits) if digits else None
 
 

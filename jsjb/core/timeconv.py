@@ -22,12 +22,17 @@ _SECOND = np.timedelta64(1, "s")
 _CN = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*(.*?)\s*$")
 
 
+def _is_text_dtype(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+
+
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell is empty: None, NaN, NaT or only white space."""
+    if _is_text_dtype(values):
+        return (values.isna() | (values.str.strip() == "")).fillna(True).astype(bool)
     blank = values.isna()
-    obj = values[~blank]
-    if len(obj) and (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-        text = obj.map(lambda v: isinstance(v, str) and not v.strip())
+    if values.dtype == object and len(values):
+        text = values[~blank].map(lambda v: isinstance(v, str) and not v.strip())
         blank.loc[text.index[text.to_numpy(dtype=bool)]] = True
     return blank
 
@@ -45,6 +50,8 @@ def to_timestamps(values) -> tuple[pd.Series, pd.Series]:
         return out.astype("datetime64[ns]"), pd.Series(False, index=s.index)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return _from_serials(s.astype(float))
+    if _is_text_dtype(s):
+        return _from_text(s)
     blank = is_blank(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = s[~blank]
@@ -66,19 +73,40 @@ def to_timestamps(values) -> tuple[pd.Series, pd.Series]:
         # an out-of-range serial stays NaT and is reported as bad below
     text = rest[~is_num].astype(str).str.strip()
     if len(text):
-        zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).to_numpy(dtype=bool)
-        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-        if (~zoned).any():
-            parsed[~zoned] = pd.to_datetime(text[~zoned], format="ISO8601", errors="coerce")
-        if zoned.any():
-            utc = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True)
-            parsed[zoned] = utc.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-        out.loc[text.index] = parsed
-        missed = text[parsed.isna().to_numpy()]
-        if len(missed):
-            out.loc[missed.index] = missed.map(_loose).astype("datetime64[ns]")
+        out.loc[text.index] = _parse_text(text)
     bad = (~blank) & out.isna()
     return out, bad
+
+
+def _from_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Fast path for a column of text cells (the reader's Arrow strings): all vectorised."""
+    text = s.str.strip()
+    blank = (text.isna() | (text == "")).fillna(True).astype(bool).to_numpy()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    numeric = text.str.fullmatch(r"\d+(?:\.\d+)?").fillna(False).astype(bool).to_numpy() & ~blank
+    if numeric.any():
+        times, _ = _from_serials(pd.to_numeric(text[numeric]).astype(float))
+        out[numeric] = times.to_numpy()
+    rest = ~numeric & ~blank
+    if rest.any():
+        out[rest] = _parse_text(text[rest].astype(object)).to_numpy()
+    bad = pd.Series(~blank & out.isna().to_numpy(), index=s.index)
+    return out, bad
+
+
+def _parse_text(text: pd.Series) -> pd.Series:
+    """Date-time texts → datetime64: ISO fast path, zoned texts to Shanghai time, then loose forms."""
+    zoned = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).to_numpy(dtype=bool)
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if (~zoned).any():
+        parsed[~zoned] = pd.to_datetime(text[~zoned], format="ISO8601", errors="coerce")
+    if zoned.any():
+        utc = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True)
+        parsed[zoned] = utc.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    missed = parsed.isna().to_numpy()
+    if missed.any():
+        parsed[missed] = text[missed].map(_loose).astype("datetime64[ns]")
+    return parsed
 
 
 def _native(v):

@@ -47,10 +47,13 @@ def validate(ledger: Ledger, computed: pd.DataFrame) -> list[Issue]:
     out: list[Issue] = list(ledger.issues)
     blank = {c: t[c].isna().to_numpy() for c in S.INPUT_NAMES}
 
-    # required fields
+    # required fields (a cell already reported as unreadable is not reported again as missing)
+    unreadable = {(i.row, i.column) for i in ledger.issues if i.sheet == S.SHEET_TICKETS}
+    rows = t[ROW].to_numpy()
     for col in S.INPUT_COLUMNS:
         if col.required:
-            _emit(out, t, blank[col.name], col.name, f"缺少{col.name}（必填）")
+            reported = np.isin(rows, [r for r, c in unreadable if c == col.name])
+            _emit(out, t, blank[col.name] & ~reported, col.name, f"缺少{col.name}（必填）")
     legal = (t[S.LIMIT_TYPE] == "法定").to_numpy()
     _emit(out, t, legal & blank[S.LEGAL_DATE], S.LEGAL_DATE, "时限类型为“法定”时须填写法定期限")
     _emit(out, t, ~legal & ~blank[S.LEGAL_DATE], S.LEGAL_DATE,

@@ -40,23 +40,17 @@ def _open(p: Path):
 
 
 def _sheet(reader, name: str, wanted: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """One sheet as text cells, header in row 1, only the wanted columns (matched after strip)."""
+    """One sheet as text cells (Arrow strings), header in row 1, only the wanted columns
+    (matched after stripping white space). Loaded once, every column as text."""
     try:
-        probe = reader.load_sheet_by_name(name, n_rows=0)
+        frame = reader.load_sheet_by_name(name, dtypes="string").to_pandas()
     except Exception:
         return pd.DataFrame()
-    names = [c.name for c in probe.available_columns()]
-    if wanted is not None:
-        pick = [c for c in names if str(c).strip() in wanted]
-    else:
-        pick = names
-    if not pick:
-        return pd.DataFrame(index=range(0))
-    sheet = reader.load_sheet_by_name(name, use_columns=pick, dtypes={c: "string" for c in pick})
-    frame = sheet.to_pandas()
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.loc[:, ~frame.columns.duplicated()]
-    return frame.astype(object).where(frame.notna(), None)
+    if wanted is not None:
+        frame = frame[[c for c in frame.columns if c in wanted]]
+    return frame
 
 
 def read_sheets(path: str | os.PathLike) -> dict[str, pd.DataFrame | None]:
