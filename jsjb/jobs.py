@@ -7,8 +7,8 @@ Progress goes through a callback so each door shows it its own way (stderr, stat
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -19,9 +19,9 @@ column is then a ``searchsorted``/lookup — no per-day Python loop.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Iterable
 
 import numpy as np
 import pandas as pd

@@ -194,9 +194,8 @@ def parse_params(raw: pd.DataFrame | None) -> Params:
 
 
 def parse_adjustments(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issue]]:
-    from .scoring import CODES   # codes live with the scoring rules
+    from .scoring import CODES  # codes live with the scoring rules
 
-    cols = S.ADJUSTMENT_COLUMNS
     empty = pd.DataFrame({"日期": pd.Series(dtype="datetime64[ns]"), "承办企业": pd.Series(dtype=object),
                           "代码": pd.Series(dtype=object), "次数": pd.Series(dtype="float64"),
                           "说明": pd.Series(dtype=object), "_row": pd.Series(dtype=np.int64)})

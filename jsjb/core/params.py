@@ -7,8 +7,8 @@ Every number the rules use comes from here, so a rule traces to RULES.md through
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .errors import ParameterError
 

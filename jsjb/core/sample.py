@@ -48,7 +48,10 @@ TOPICS = {
 }
 PLACES = ("天骄路附近", "鄂尔多斯大街东段", "吉劳庆北路", "伊金霍洛西街", "准格尔北路", "铁西小区", "林荫路南段",
           "宝日陶亥东街", "罕台镇", "富兴街道", "巴音门克街道", "民族街道", "交通街道", "公园街道")
-SURNAMES = tuple("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文") + ("欧阳", "司马", "诸葛", "上官", "呼延")
+SURNAMES = tuple(
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪"
+    "田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+) + ("欧阳", "司马", "诸葛", "上官", "呼延")
 GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌宇浩凯晨婷雪琳博鹏飞慧颖佳欣怡晓东海波宁亮")
 STREETS = ("天骄北路", "鄂尔多斯西街", "吉劳庆南路", "伊金霍洛东街", "准格尔南路", "林荫路", "宝日陶亥西街", "达拉特南路",
            "杭锦北路", "乌审西街", "罕台大街", "纺织街")
@@ -95,7 +98,7 @@ def generate(rows: int = DEFAULT_ROWS, year: int = DEFAULT_YEAR, seed: int = DEF
     dispatched = pd.Series(dispatched, dtype="datetime64[ns]")
 
     ent_names = np.array([e[0] for e in ENTERPRISES], dtype=object)
-    ent_short = np.array([e[1] for e in ENTERPRISES], dtype=object)
+    np.array([e[1] for e in ENTERPRISES], dtype=object)
     ent_idx = rng.choice(len(ENTERPRISES), size=n, p=np.array([e[6] for e in ENTERPRISES]) / sum(e[6] for e in ENTERPRISES))
     enterprise = ent_names[ent_idx]
 
@@ -286,7 +289,7 @@ def _adjustments(rng, year: int) -> pd.DataFrame:
     rows = []
     notes = {"B1": "报送接诉即办新闻稿件并在公众号发布", "B4": "来话人致电表扬处理及时", "D1": "处理拖沓引起来话人不满",
              "D6": "人民网留言答复未经审核", "B5": "区融媒体中心报道", "D7": "在区接诉即办调度会上被点名批评"}
-    for name, short, *_ in ENTERPRISES:
+    for name, _short, *_ in ENTERPRISES:
         for month in range(1, 13):
             for code, p in (("B1", 0.35), ("B4", 0.2), ("D1", 0.08), ("D6", 0.05), ("B5", 0.03), ("D7", 0.01)):
                 if rng.random() < p:
