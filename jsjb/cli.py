@@ -152,6 +152,80 @@ def cmd_compute(args) -> int:
     return 0
 
 
+def _out_dir(args) -> Path:
+    return Path(args.out) if args.out else Path(args.ledger).resolve().parent / "jsjb输出"
+
+
+def _ranking_rows(data: dict) -> list[list[str]]:
+    def pct(v):
+        return "无数据" if v is None else f"{v:.1%}"
+
+    rows = []
+    for e in data["enterprises"]:
+        rows.append([str(e["rank"]) if e["rank"] is not None else "-", e["enterprise"], str(e["received"]),
+                     pct(e["response_rate"]), pct(e["resolution_rate"]), pct(e["satisfaction_rate"]),
+                     f"{e['deductions']:g}", f"{e['bonuses']:g}",
+                     f"{e['total']:.2f}" if e["rank"] is not None else (e.get("note") or "")])
+    return rows
+
+
+RANK_HEADERS = ["排名", "承办企业", "受理", "响应率", "解决率", "满意率", "扣分", "加分", "总分"]
+
+
+def _report_warnings(data: dict) -> None:
+    for item in data.get("sheet_issues", []):
+        print(f"提示：{item['sheet']}第{item['row']}行【{item['column']}】：{item['message']}（该行未计入）",
+              file=sys.stderr)
+    if data.get("invalid"):
+        rows = "、".join(str(i["row"]) for i in data["invalid"][:20])
+        print(f"注意：{len(data['invalid'])} 张工单数据有误，未计入三率（台账第 {rows} 行…），请运行 jsjb check 查看。",
+              file=sys.stderr)
+
+
+def cmd_bulletin(args) -> int:
+    from .core import stats
+    from .io.reports import bulletin_files
+
+    progress = _progress(args)
+    period = stats.month(args.month)
+    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
+    rep = jobs.make_report(ev, period)
+    data = jobs.report_json(ev, rep)
+    with jobs.Timer(progress)("写入月通报工作簿"):
+        files = bulletin_files(_out_dir(args), rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+    data["files"] = {"bulletin": str(files["bulletin"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
+    _report_warnings(data)
+    if args.json:
+        _emit_json(data)
+        return 0
+    print(f"{period.title}月通报（统计时点 {ev.as_of:%Y-%m-%d %H:%M}）")
+    print(_table(_ranking_rows(data), RANK_HEADERS))
+    print(f"\n月通报：{files['bulletin']}")
+    print(f"各企业工作簿（{len(files['enterprises'])} 个）：{_out_dir(args)}")
+    return 0
+
+
+def cmd_assess(args) -> int:
+    from .core import stats
+    from .io.reports import write_assessment
+
+    progress = _progress(args)
+    period = stats.year(args.year)
+    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
+    rep = jobs.make_report(ev, period, annual=True)
+    data = jobs.report_json(ev, rep)
+    path = write_assessment(_out_dir(args) / f"年度考核_{period.label}.xlsx", rep)
+    data["files"] = {"assessment": str(path)}
+    _report_warnings(data)
+    if args.json:
+        _emit_json(data)
+        return 0
+    print(f"{period.title}“接诉即办”考核（统计时点 {ev.as_of:%Y-%m-%d %H:%M}）")
+    print(_table(_ranking_rows(data), RANK_HEADERS))
+    print(f"\n年度考核：{path}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .core.sample import generate
     from .io.ledger_book import write_ledger
@@ -165,17 +239,25 @@ def cmd_demo(args) -> int:
         write_ledger(ledger_path, sample.sheets)
     ev = jobs.evaluate(jobs.load(ledger_path, progress), sample.as_of, progress)
     print(f"样例台账：{ledger_path}（{len(ev.tickets)} 张工单，数据截至 {ev.as_of:%Y-%m-%d %H:%M}）")
-    print(_table([[k, str(v)] for k, v in jobs.status_counts(ev).items()], ["状态", "工单数"]))
     return _demo_report(args, ev, ledger_path, out, progress)
 
 
 def _demo_report(args, ev, ledger_path, out, progress) -> int:
-    """The bulletin part of the demo (added with the bulletin job)."""
-    from .io.writer import Table, write_tables
+    """The main job on the sample: the bulletin of its last complete month."""
+    from .core import stats
+    from .io.reports import bulletin_files
 
-    result = out / "计算结果.xlsx"
-    write_tables(result, [Table("计算结果", jobs.computed_frame(ev, mask=True))])
-    print(f"\n计算结果（已脱敏）：{result}")
+    last_month = (ev.as_of.to_period("M") - 1).strftime("%Y-%m")
+    period = stats.month(last_month)
+    rep = jobs.make_report(ev, period)
+    data = jobs.report_json(ev, rep)
+    files = bulletin_files(out / "月通报", rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+    print(f"\n{period.title}月通报（统计时点 {ev.as_of:%Y-%m-%d %H:%M}）")
+    print(_table(_ranking_rows(data), RANK_HEADERS))
+    print(f"\n月通报：{files['bulletin']}")
+    print(f"各企业工作簿（{len(files['enterprises'])} 个，来话人已脱敏）：{out / '月通报'}")
+    print(f"再试试：jsjb check {ledger_path} ｜ jsjb assess {ledger_path} --year {period.start.year} "
+          f"--as-of {ev.as_of:%Y-%m-%dT%H:%M}")
     return 0
 
 
@@ -229,7 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", metavar="PATH", help="另存为新的工作簿（仅数值：台账数据加计算列），不修改台账")
     c.add_argument("--mask", action="store_true", help="输出时对来话人、电话脱敏，去掉地址（第20条）")
 
-    c = command("demo", "演示：生成样例台账并运行主要任务，显示结果和文件位置", cmd_demo)
+    c = command("bulletin", "月通报：各企业三率、得分、扣加分和排名，专项清单，每个企业一个工作簿", cmd_bulletin)
+    ledger_arg(c)
+    c.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2025-12（按派单时间统计）")
+    as_of_arg(c)
+    c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    json_arg(c)
+
+    c = command("assess", "年度考核：100分制考核表（含考核录入的人工评分、三率得分、扣加分）", cmd_assess)
+    ledger_arg(c)
+    c.add_argument("--year", required=True, type=_year, metavar="YYYY", help="考核年度，如 2025")
+    as_of_arg(c)
+    c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    json_arg(c)
+
+    c = command("demo", "演示：生成样例台账，运行最近一个完整月份的月通报，显示排名和文件位置", cmd_demo)
     c.add_argument("--out", default="out/demo", metavar="DIR", help="输出文件夹（默认 out/demo）")
     c.add_argument("--rows", type=_positive, default=3000, metavar="N", help="样例工单数（默认 3000）")
     return p

@@ -181,3 +181,61 @@ def as_python(v):
     if isinstance(v, (np.floating,)):
         return None if np.isnan(v) else float(v)
     return v
+
+
+# -- bulletin / assessment ------------------------------------------------------------------------
+ENTERPRISE_KEYS = ("enterprise", "received", "closed", "timely", "overdue_open", "visits", "satisfied",
+                   "response_rate", "resolution_rate", "satisfaction_rate", "response_score", "resolution_score",
+                   "satisfaction_score", "deductions", "bonuses", "manual", "total", "rank")
+
+
+def _num(v, kind=float):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    return kind(v)
+
+
+def make_report(ev: Evaluated, period, *, annual: bool = False):
+    """The bulletin (monthly) or assessment (annual) of the evaluated ledger."""
+    from .core import stats
+    from .core.errors import InvalidRows
+
+    ledger = ev.ledger
+    manual = None
+    if annual:
+        bad = [i for i in ledger.issues if i.sheet == S.SHEET_MANUAL and i.level == ERROR]
+        if bad:
+            raise InvalidRows("“考核录入”表有错误，无法计算年度考核：\n" + "\n".join(i.text() for i in bad))
+        manual = ledger.manual
+    return stats.report(ledger.enterprise_names, ev.tickets, ev.computed, period, ev.as_of, ledger.params,
+                        ledger.adjustments, manual)
+
+
+def report_json(ev: Evaluated, rep) -> dict:
+    rows = []
+    for r in rep.table.to_dict("records"):
+        item = {
+            "enterprise": r["enterprise"],
+            **{k: int(r[k]) for k in ("received", "closed", "timely", "overdue_open", "visits", "satisfied")},
+            **{k: _num(r[k]) for k in ("response_rate", "resolution_rate", "satisfaction_rate")},
+            **{k: float(r[k]) for k in ("response_score", "resolution_score", "satisfaction_score",
+                                        "deductions", "bonuses")},
+            "manual": _num(r["manual"]),
+            "total": _num(r["total"]) if r["rank"] is not None else 0.0,
+            "rank": _num(r["rank"], int),
+            "invalid": int(r["invalid"]),
+            "late_replies": int(r["late_replies"]),
+            "note": r["note"] or None,
+        }
+        rows.append(item)
+    ids = ev.tickets[S.ID]
+    lists = {k: [str(x) for x in ids.loc[v].tolist()] for k, v in rep.lists.items()}
+    sheet_warnings = [i.as_dict() for i in ev.ledger.issues if i.sheet in (S.SHEET_ADJUSTMENTS, S.SHEET_MANUAL)]
+    return {
+        "period": rep.period.label, "as_of": iso(rep.as_of), "enterprises": rows,
+        "exempt": lists["exempt"], "on_hold": lists["on_hold"], "major": lists["major"],
+        "renminwang": lists["renminwang"], "overdue": lists["overdue"],
+        "invalid": [{"row": int(ev.tickets.loc[i, ROW]), "id": ev.tickets.loc[i, S.ID]} for i in rep.lists["invalid"]],
+        "parameters": {k: as_python(v) for k, v in ev.ledger.params.items()},
+        "sheet_issues": sheet_warnings,
+    }

@@ -50,6 +50,9 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append([v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in r])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"          # text typed by a citizen, not a formula
     wb.save(path)
     return path
 

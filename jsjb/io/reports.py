@@ -1,0 +1,343 @@
+"""The workbooks that leave the office: the monthly bulletin (月通报), each enterprise's own
+workbook, and the annual assessment (年度考核). Values only (no formulas, so they open in
+Excel, WPS and LibreOffice without the add-in), caller data masked or absent (R19), every
+string a string cell (R20), each file written atomically (R21), printable on A4 landscape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from ..core import schema as S
+from ..core.masking import mask_names, mask_phones, scrub_texts
+from ..core.params import BY_CODE, display
+from ..core.scoring import MANUAL_ITEMS
+from ..core.stats import Report
+from .writer import DATE_FMT, DATETIME_FMT, WORKBOOK_OPTIONS, _column_values, atomic_path
+
+OFFICE = "东胜区国资委"
+
+TABLE_HEADERS = {   # report table column → Chinese header
+    "rank": "排名", "enterprise": "承办企业", "received": "受理", "closed": "办结", "timely": "及时办结",
+    "overdue_open": "超期未办结", "visits": "有效回访", "satisfied": "满意", "response_rate": "响应率",
+    "resolution_rate": "解决率", "satisfaction_rate": "满意率", "response_score": "响应率得分",
+    "resolution_score": "解决率得分", "satisfaction_score": "满意率得分", "deductions": "扣分", "bonuses": "加分",
+    "manual": "考核项目小计", "total": "总分", "note": "备注",
+}
+MONTHLY_COLUMNS = ("rank", "enterprise", "received", "closed", "timely", "overdue_open", "visits", "satisfied",
+                   "response_rate", "resolution_rate", "satisfaction_rate", "response_score", "resolution_score",
+                   "satisfaction_score", "deductions", "bonuses", "total", "note")
+ANNUAL_COLUMNS = ("rank", "enterprise", *MANUAL_ITEMS, "response_rate", "response_score", "resolution_rate",
+                  "resolution_score", "satisfaction_rate", "satisfaction_score", "deductions", "bonuses", "total",
+                  "note")
+RATE_COLUMNS = ("response_rate", "resolution_rate", "satisfaction_rate")
+LIST_TITLES = {"overdue": "超期未办结工单", "exempt": "申请不计入考核工单", "on_hold": "挂单工单",
+               "major": "重大、疑难工单", "renminwang": "人民网领导留言板工单", "invalid": "数据有误、未计入三率的工单"}
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "未命名"
+
+
+def ticket_list(t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
+    """Tickets for an output list: free text scrubbed; caller masked (``caller``) or absent;
+    address never (R19)."""
+    sub, cs = t.loc[index], c.loc[index]
+    frame = pd.DataFrame({
+        "工单编号": sub[S.ID], "派单时间": sub[S.DISPATCHED], "承办企业": sub[S.ENTERPRISE],
+        "来源渠道": sub[S.CHANNEL], "诉求类别": sub[S.CATEGORY], "诉求内容": scrub_texts(sub[S.CONTENT]),
+    })
+    if caller:
+        frame["来话人"] = mask_names(sub[S.CALLER])
+        frame["联系电话"] = mask_phones(sub[S.PHONE])
+    frame["时限类型"] = sub[S.LIMIT_TYPE]
+    frame["办理期限"] = cs[S.DEADLINE]
+    frame["办结时间"] = sub[S.CLOSED]
+    frame["状态"] = cs[S.STATUS]
+    frame["是否及时"] = cs[S.TIMELY].map({True: "是", False: "否"})
+    frame["挂单开始"] = sub[S.HOLD_START]
+    frame["挂单结束"] = sub[S.HOLD_END]
+    frame["回访结果"] = sub[S.VISIT_RESULT]
+    frame["提示"] = ["；".join(f) or None for f in cs[S.FLAGS]]
+    return frame.reset_index(drop=True)
+
+
+class Sheet:
+    """A worksheet written top to bottom: titles, key/value blocks and tables."""
+
+    def __init__(self, wb, fmts, name: str):
+        self.ws = wb.add_worksheet(name)
+        self.f = fmts
+        self.row = 0
+        self.max_col = 0
+
+    def title(self, text: str) -> None:
+        self.ws.set_row(self.row, 24)
+        self.ws.write_string(self.row, 0, text, self.f["title"])
+        self.row += 1
+
+    def line(self, text: str, fmt: str = "plain") -> None:
+        self.ws.write_string(self.row, 0, text, self.f[fmt])
+        self.row += 1
+
+    def heading(self, text: str) -> None:
+        self.row += 1
+        self.ws.write_string(self.row, 0, text, self.f["h2"])
+        self.row += 1
+
+    def table(self, frame: pd.DataFrame, *, percent=(), number=(), dates=()) -> tuple[int, int]:
+        """Write a header and rows; returns (header row, last row)."""
+        head = self.row
+        for j, name in enumerate(frame.columns):
+            self.ws.write_string(head, j, str(name), self.f["head"])
+        cols = list(frame.columns)
+        data = [_column_values(frame[c]) for c in cols]
+        for i, values in enumerate(zip(*data), start=1):
+            for j, v in enumerate(values):
+                r = head + i
+                name = cols[j]
+                if v is None:
+                    self.ws.write_blank(r, j, None, self.f["cell"])
+                elif isinstance(v, str):
+                    self.ws.write_string(r, j, v, self.f["cell"])
+                elif isinstance(v, dt.datetime):
+                    self.ws.write_datetime(r, j, v, self.f["date"] if name in dates else self.f["datetime"])
+                elif name in percent:
+                    self.ws.write_number(r, j, v, self.f["percent"])
+                elif name in number:
+                    self.ws.write_number(r, j, v, self.f["number"])
+                else:
+                    self.ws.write_number(r, j, v, self.f["cell"])
+        self.row = head + len(frame) + 1
+        self.max_col = max(self.max_col, len(cols) - 1)
+        return head, head + len(frame)
+
+    def pairs(self, pairs: list[tuple[str, object]], *, percent=()) -> None:
+        """A two-column block of label → value."""
+        self.ws.write_string(self.row, 0, "项目", self.f["head"])
+        self.ws.write_string(self.row, 1, "本企业", self.f["head"])
+        for label, value in pairs:
+            self.row += 1
+            self.ws.write_string(self.row, 0, label, self.f["cell"])
+            if isinstance(value, str):
+                self.ws.write_string(self.row, 1, value, self.f["cell"])
+            elif value is None or (isinstance(value, float) and np.isnan(value)):
+                self.ws.write_blank(self.row, 1, None, self.f["cell"])
+            else:
+                fmt = "percent" if label in percent else "number" if float(value) != int(value) else "cell"
+                self.ws.write_number(self.row, 1, float(value), self.f[fmt])
+        self.row += 1
+        self.max_col = max(self.max_col, 1)
+
+    def widths(self, widths: list[float]) -> None:
+        for j, w in enumerate(widths):
+            self.ws.set_column(j, j, w)
+
+    def print_setup(self, repeat_row: int | None = None) -> None:
+        ws = self.ws
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.print_area(0, 0, max(self.row - 1, 0), self.max_col)
+        if repeat_row is not None:
+            ws.repeat_rows(repeat_row)
+
+
+def _formats(wb) -> dict:
+    border = {"border": 1, "valign": "vcenter"}
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 16}),
+        "h2": wb.add_format({"bold": True, "font_size": 12}),
+        "plain": wb.add_format({}),
+        "note": wb.add_format({"italic": True, "font_color": "#595959"}),
+        "head": wb.add_format({**border, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "align": "center"}),
+        "cell": wb.add_format(border),
+        "number": wb.add_format({**border, "num_format": "0.00"}),
+        "percent": wb.add_format({**border, "num_format": "0.00%"}),
+        "datetime": wb.add_format({**border, "num_format": DATETIME_FMT}),
+        "date": wb.add_format({**border, "num_format": DATE_FMT}),
+    }
+
+
+def _new_workbook(tmp: str):
+    wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
+    wb.set_properties({"author": OFFICE, "comments": "由 jsjb 生成；仅含数值"})
+    return wb, _formats(wb)
+
+
+def _enterprise_table(rep: Report, columns) -> pd.DataFrame:
+    table = rep.table.copy()
+    table["rank"] = table["rank"].map(lambda r: None if r is None or pd.isna(r) else int(r)).astype(object)
+    for col in RATE_COLUMNS:
+        table[col] = table[col].astype(object).where(table[col].notna(), "无数据")
+    out = table[list(columns)].rename(columns=TABLE_HEADERS)
+    return out
+
+
+def _footer(sheet: Sheet, rep: Report) -> None:
+    sheet.row += 1
+    params = rep.params
+    changed = params.changed() if params else {}
+    sheet.line(f"统计时点：{rep.as_of:%Y-%m-%d %H:%M}。统计口径：派单时间在本期内、已确定承办企业、未退回、"
+               f"未申请不计入考核的工单（规则R11）；三率按附表计算，无数据的比率"
+               f"{'计满分' if params is None or params.empty_rate_full_marks else '计0分'}。", "note")
+    used = "；".join(f"{BY_CODE[k].description}={display(v)}" for k, v in changed.items()) or "全部为默认值"
+    sheet.line(f"参数：{used}。", "note")
+
+
+def _period_text(rep: Report) -> str:
+    end = rep.period.end - pd.Timedelta(days=1)
+    return f"统计时段：{rep.period.start:%Y-%m-%d} 至 {end:%Y-%m-%d}　统计时点：{rep.as_of:%Y-%m-%d %H:%M}"
+
+
+def write_bulletin(path: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> Path:
+    """The office's monthly bulletin workbook."""
+
+    def write(tmp: str) -> None:
+        wb, f = _new_workbook(tmp)
+        sh = Sheet(wb, f, "月通报")
+        sh.title(f"{OFFICE}“接诉即办”工作月通报（{rep.period.title}）")
+        sh.line(_period_text(rep))
+        sh.heading("一、总体情况")
+        mom = rep.overview["环比"]
+        now, before = int(mom["本期受理"]), int(mom["上期受理"])
+        change = f"，环比{'增加' if now >= before else '减少'}{abs(now - before) / before:.1%}" if before else ""
+        sh.line(f"本月共受理工单 {now} 件（上月 {before} 件{change}），其中退回 {int(mom['本期退回'])} 件。")
+        top = sh.row
+        col = 0
+        for label in ("来源渠道", "诉求类型", "诉求类别"):
+            series = rep.overview[label]
+            sh.ws.write_string(top, col, label, f["head"])
+            sh.ws.write_string(top, col + 1, "件数", f["head"])
+            for i, (k, v) in enumerate(series.items(), start=1):
+                sh.ws.write_string(top + i, col, str(k), f["cell"])
+                sh.ws.write_number(top + i, col + 1, int(v), f["cell"])
+            col += 3
+        sh.row = top + max(len(rep.overview[k]) for k in ("来源渠道", "诉求类型", "诉求类别")) + 1
+        sh.heading("二、各企业三率、扣加分及排名")
+        table = _enterprise_table(rep, MONTHLY_COLUMNS)
+        head, last = sh.table(table, percent=[TABLE_HEADERS[c] for c in RATE_COLUMNS],
+                              number=[TABLE_HEADERS[c] for c in ("response_score", "resolution_score",
+                                                                  "satisfaction_score", "deductions", "bonuses",
+                                                                  "total")])
+        ranked = int(pd.Series(rep.table["rank"]).notna().sum())
+        if ranked:
+            chart = wb.add_chart({"type": "column"})
+            for j, col_name in ((8, "响应率"), (9, "解决率"), (10, "满意率")):
+                chart.add_series({
+                    "name": col_name,
+                    "categories": ["月通报", head + 1, 1, head + ranked, 1],
+                    "values": ["月通报", head + 1, j, head + ranked, j],
+                    "data_labels": {"value": False},
+                })
+            chart.set_title({"name": f"各企业三率（{rep.period.title}）"})
+            chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+            chart.set_legend({"position": "bottom"})
+            chart.set_size({"width": 900, "height": 320})
+            sh.row += 1
+            sh.ws.insert_chart(sh.row, 1, chart)
+            sh.row += 17
+        sh.heading("三、专项情况")
+        for key in ("overdue", "exempt", "on_hold", "major", "renminwang", "invalid"):
+            n = len(rep.lists[key])
+            sh.line(f"{LIST_TITLES[key]}：{n} 件" + ("（明细见同名工作表）" if n else ""))
+        _footer(sh, rep)
+        sh.widths([8, 32, 10, 10, 10, 10, 10, 8, 10, 10, 10, 10, 10, 10, 8, 8, 9, 18])
+        sh.print_setup()
+        for key in ("overdue", "exempt", "on_hold", "major", "renminwang", "invalid"):
+            if len(rep.lists[key]):
+                ls = Sheet(wb, f, LIST_TITLES[key][:31])
+                ls.title(f"{LIST_TITLES[key]}（{rep.period.title}）")
+                ls.line(_period_text(rep))
+                h, _ = ls.table(ticket_list(t, c, rep.lists[key], caller=False))
+                ls.widths([16, 16, 30, 14, 10, 48, 8, 16, 16, 10, 8, 16, 16, 8, 30])
+                ls.ws.freeze_panes(h + 1, 1)
+                ls.print_setup(repeat_row=h)
+        wb.close()
+
+    return atomic_path(path, write)
+
+
+def write_enterprise(path: Path, rep: Report, name: str, t: pd.DataFrame, c: pd.DataFrame) -> Path:
+    """One enterprise's own workbook: its figures and its tickets of the period (masked)."""
+    row = rep.table[rep.table["enterprise"] == name]
+    mine = t.index[((t[S.DISPATCHED] >= rep.period.start) & (t[S.DISPATCHED] < rep.period.end)
+                    & (t[S.ENTERPRISE] == name)).fillna(False).to_numpy()]
+
+    def write(tmp: str) -> None:
+        wb, f = _new_workbook(tmp)
+        sh = Sheet(wb, f, "本企业情况")
+        sh.title(f"{name}“接诉即办”工作情况（{rep.period.title}）")
+        sh.line(_period_text(rep))
+        sh.heading("一、三率、扣加分及排名")
+        if len(row):
+            r = row.iloc[0]
+            ranked = pd.Series(rep.table["rank"]).notna().sum()
+            pairs = []
+            for key in (*MONTHLY_COLUMNS[2:17], *(("manual",) if rep.period.kind == "year" else ())):
+                v = r[key]
+                pairs.append((TABLE_HEADERS[key], "无数据" if key in RATE_COLUMNS and pd.isna(v) else v))
+            pairs.append(("排名", f"第 {int(r['rank'])} 名（共 {ranked} 家）" if r["rank"] is not None else r["note"]))
+            sh.pairs(pairs, percent=("响应率", "解决率", "满意率"))
+        sh.heading("二、本企业工单清单")
+        sh.line(f"本期派给本企业的工单共 {len(mine)} 件，明细见“工单清单”工作表。来话人信息已按保密规定脱敏。")
+        _footer(sh, rep)
+        sh.widths([16, 30])
+        sh.print_setup()
+        ls = Sheet(wb, f, "工单清单")
+        ls.title(f"{name} 工单清单（{rep.period.title}）")
+        h, _ = ls.table(ticket_list(t, c, mine, caller=True))
+        ls.widths([16, 16, 30, 14, 10, 48, 8, 14, 8, 16, 16, 10, 8, 16, 16, 8, 30])
+        ls.ws.freeze_panes(h + 1, 1)
+        ls.print_setup(repeat_row=h)
+        wb.close()
+
+    return atomic_path(path, write)
+
+
+def write_assessment(path: Path, rep: Report) -> Path:
+    def write(tmp: str) -> None:
+        wb, f = _new_workbook(tmp)
+        sh = Sheet(wb, f, "年度考核")
+        sh.title(f"{OFFICE}“接诉即办”工作年度考核（{rep.period.title}）")
+        sh.line(_period_text(rep))
+        sh.line("满分100分（另加分最多2分）：组织机构5、制度建设10、知识库建设10、重视程度10、响应率20、解决率20、"
+                "满意率25；扣分最多10分。本年度没有接诉即办工作的企业不参加考核。", "note")
+        table = _enterprise_table(rep, ANNUAL_COLUMNS)
+        for item, maximum in MANUAL_ITEMS.items():
+            table = table.rename(columns={item: f"{item}（{maximum:g}分）"})
+        table = table.rename(columns={"响应率得分": "响应率得分（20分）", "解决率得分": "解决率得分（20分）",
+                                      "满意率得分": "满意率得分（25分）", "扣分": "扣分（≤10）", "加分": "加分（≤2）"})
+        numbers = [c for c in table.columns if "分" in c]
+        sh.table(table, percent=["响应率", "解决率", "满意率"], number=numbers)
+        _footer(sh, rep)
+        sh.widths([6, 32, 10, 10, 11, 10, 9, 11, 9, 11, 9, 11, 9, 9, 9, 28])
+        sh.print_setup()
+        wb.close()
+
+    return atomic_path(path, write)
+
+
+def bulletin_files(out_dir: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame,
+                   enterprises: pd.DataFrame, progress=lambda _: None) -> dict[str, object]:
+    """The bulletin and one workbook per enterprise; returns {"bulletin": path, "enterprises": {name: path}}."""
+    out_dir = Path(out_dir)
+    label = rep.period.label
+    main = write_bulletin(out_dir / f"月通报_{label}.xlsx", rep, t, c)
+    short = dict(zip(enterprises["企业名称"], enterprises["简称"])) if len(enterprises) else {}
+    files = {}
+    names = [n for n in rep.table["enterprise"] if n is not None]
+    for k, name in enumerate(names, start=1):
+        progress(f"写入企业工作簿 {k}/{len(names)}：{name}")
+        files[name] = write_enterprise(out_dir / f"月通报_{label}_{safe_name(short.get(name) or name)}.xlsx",
+                                       rep, name, t, c)
+    return {"bulletin": main, "enterprises": files}
