@@ -115,12 +115,11 @@ def compute(t: pd.DataFrame, params: Params, cal: WorkCalendar, as_of: pd.Timest
     hold_ignored = has_hold & (not params.hold_allowed)
 
     # -- R7: materials --------------------------------------------------------------------------
-    mat_due = deadline - pd.Timedelta(hours=float(params.materials_hours))
-    mat_due = mat_due.where(~(mat_due < dispatched), deadline)
+    mat_due = materials_due(deadline, dispatched, params)
     mat_late = (t[S.MATERIALS_AT] > mat_due).fillna(False).to_numpy()
 
     # -- R8: ownership reply ------------------------------------------------------------------------
-    reply_due = t[S.FORWARDED] + pd.Timedelta(hours=float(params.reply_hours))
+    reply_due = reply_due_of(t[S.FORWARDED], params)
     confirmed = t[S.CONFIRMED]
     returned_at = t[S.RETURNED]
     reply_late_answer = (confirmed > reply_due).fillna(False).to_numpy()
@@ -137,10 +136,8 @@ def compute(t: pd.DataFrame, params: Params, cal: WorkCalendar, as_of: pd.Timest
     st = status_of(deadline, closed_at, returned_at, h_start, h_end, as_of, params)
     closed = st.closed
     status = st.status
-    judged = closed & valid & ~st.returned          # R10 applies to closed tickets still in play
-    timely_b = (closed_at <= deadline).fillna(False).to_numpy() & judged
-    timely = np.full(n, None, dtype=object)
-    timely[judged] = timely_b[judged]
+    timely = timely_of(deadline, closed_at, st)
+    timely_b = (timely == True)  # noqa: E712 - object array of True/False/None
 
     flag_cols = {
         F_EXT_LATE: ext_late, F_EXT_LIMIT: over_limit, F_HOLD_LONG: hold_long,
@@ -176,6 +173,28 @@ def _flag_lists(flag_cols: dict[str, np.ndarray], n: int) -> list[list[str]]:
     for i in np.flatnonzero(any_flag):
         flags[i] = [labels[j] for j in np.flatnonzero(matrix[i])]
     return flags
+
+
+def materials_due(deadline: pd.Series, dispatched: pd.Series, params: Params) -> pd.Series:
+    """R7: materials are due ``materials_hours`` before the final deadline, or at the deadline
+    itself where that moment falls before 派单时间."""
+    due = deadline - pd.Timedelta(hours=float(params.materials_hours))
+    return due.where(~(due < dispatched), deadline)
+
+
+def reply_due_of(forwarded: pd.Series, params: Params) -> pd.Series:
+    """R8: the ownership reply is due ``reply_hours`` (natural) after 转办时间."""
+    return forwarded + pd.Timedelta(hours=float(params.reply_hours))
+
+
+def timely_of(deadline: pd.Series, closed_at: pd.Series, st: Statuses) -> np.ndarray:
+    """R10: True/False for tickets closed by as_of (and not returned) with a deadline; None else.
+    Closed at the deadline moment itself is in time."""
+    judged = st.closed & ~st.returned & ~np.isnat(deadline.to_numpy(dtype="datetime64[ns]"))
+    on_time = (closed_at <= deadline).fillna(False).to_numpy()
+    out = np.full(len(deadline), None, dtype=object)
+    out[judged] = on_time[judged]
+    return out
 
 
 @dataclass
