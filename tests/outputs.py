@@ -75,3 +75,28 @@ def open_in_libreoffice(paths: list[Path]) -> dict[Path, bool]:
                        capture_output=True, timeout=300, check=False)
         return {p: (Path(out) / f"in{i}.pdf").exists() and (Path(out) / f"in{i}.pdf").stat().st_size > 1000
                 for i, p in enumerate(paths)}
+
+
+def semantics(path: Path) -> dict:
+    """What a workbook *means*, for comparing a generated file with its generator: sheets,
+    cell values and formulas, drop-downs, tables, conditional formats, frozen panes, widths."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        values = {}
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if v is None:
+                    continue
+                values[c.coordinate] = getattr(v, "text", v) if not isinstance(v, (str, int, float)) else v
+        out[ws.title] = {
+            "cells": values,
+            "validations": sorted((str(dv.sqref), dv.type, dv.formula1) for dv in ws.data_validations.dataValidation),
+            "tables": sorted((t.name, t.ref, tuple(c.name for c in t.tableColumns)) for t in ws.tables.values()),
+            "conditional": sorted((str(rng.sqref), tuple(r.formula for r in rules))
+                                  for rng, rules in ws.conditional_formatting._cf_rules.items()),
+            "freeze": ws.freeze_panes,
+            "widths": {k: round(d.width, 2) for k, d in ws.column_dimensions.items() if d.width},
+        }
+    return out

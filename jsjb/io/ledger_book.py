@@ -12,9 +12,9 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..core import schema as S
 from ..core.params import PARAMETERS, display
@@ -43,14 +43,19 @@ def _help_lines() -> list[str]:
         "3. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
         "4. 延期：每次延期填写申请时间和批准的工作日数；挂单：填写挂单开始和挂单结束时间。",
         "",
-        "二、计算列（台账右侧，灰色表头）",
+        "二、计算列（台账右侧，灰色表头；每列一个公式，随台账自动延伸，需安装 Excel 加载项）",
         f"{S.DEADLINE}：最终办理期限（工作日按国务院放假调休安排计算，含延期、挂单）。",
         f"{S.MATERIALS_DUE}：回复材料提交截止时间（期限前48小时）。",
         f"{S.REPLY_DUE}：企业答复是否本企业工单的时限（转办后3小时）。",
         f"{S.STATUS}：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期 / 在办。",
         f"{S.TIMELY}：已办结工单是否在期限内办结。",
+        f"{S.FLAGS}：延期申请逾期、超出延期限制、挂单超期、材料逾期、确认超时、退回超时等提示。",
+        "行的底色：红色=超期未办结，黄色=临期（到期前48小时内），灰色=挂单中。",
+        "单元格函数（可在任意单元格使用）：JSJB_WORKDAY(开始,天数) 推算工作日；JSJB_NETWORKDAYS(开始,结束) 计算工作日数；",
+        "JSJB_DEADLINE、JSJB_STATUS、JSJB_SCORE(项目,比率)；JSJB_EXPLAIN(派单时间,时限类型,…) 说明期限是怎么算出来的。",
+        "单元格显示“#错误：……”时，按提示修改对应的输入即可。",
         "",
-        "三、按钮（功能区“接诉即办”选项卡，需安装加载项）",
+        "三、按钮（功能区“接诉即办”选项卡，需安装加载项，见 docs/安装说明.md）",
         "刷新：重新计算并把计算结果写入“计算结果”表（供未安装加载项的同事查看）。",
         "日调度 / 月通报 / 年度考核 / 归档 / 发送通报：生成相应的工作簿，保存在台账所在文件夹。",
         "",
@@ -68,7 +73,8 @@ def _help_lines() -> list[str]:
     ]
 
 
-def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None = None,
+                 computed: pd.DataFrame | None = None) -> Path:
     """Write a ledger workbook at ``path`` (atomically). ``sheets`` may give 工单台账, 承办企业,
     节假日, 加减分, 考核录入 data as DataFrames keyed by header; missing ones are left empty."""
     sheets = sheets or {}
@@ -88,8 +94,10 @@ def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None
             "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
             "title": wb.add_format({"bold": True, "font_size": 14}),
             "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True}),
+            "computed_head": wb.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True,
+                                            "valign": "vcenter", "align": "center"}),
         }
-        _tickets_sheet(wb, f, tickets, constant_memory)
+        _tickets_sheet(wb, f, tickets, constant_memory, computed)
         _simple_sheet(wb, f, S.SHEET_ENTERPRISES, S.ENTERPRISE_COLUMNS, sheets.get(S.SHEET_ENTERPRISES),
                       widths=(34, 12, 10, 28))
         ws = _simple_sheet(wb, f, S.SHEET_HOLIDAYS, S.HOLIDAY_COLUMNS, sheets.get(S.SHEET_HOLIDAYS),
@@ -134,37 +142,89 @@ def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None
     return atomic_path(Path(path), write)
 
 
-def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool) -> None:
+HOLIDAYS_REF = "'节假日'!$A$2:$C$3000"
+PARAMS_REF = "'参数'!$A$2:$B$200"
+
+
+def _col(name: str) -> str:
+    return f"{TABLE_NAME}[{name}]"
+
+
+def computed_formulas() -> dict[str, str]:
+    """One spilling formula per computed column (row 2, just right of the table): each calls
+    a UDF of ``xlfuncs`` over whole table columns, so it grows with the table."""
+    first = len(S.INPUT_COLUMNS)
+    anchor = xl_rowcol_to_cell(1, first)                 # 办理期限, e.g. AE2
+    deadline = f"ANCHORARRAY({anchor})"                  # Excel shows it as AE2#
+    return {
+        S.DEADLINE: (f"=JSJB_DEADLINE({_col(S.DISPATCHED)},{_col(S.LIMIT_TYPE)},{_col(S.LEGAL_DATE)},"
+                     f"{_col(S.EXT1_DAYS)}+{_col(S.EXT2_DAYS)},{_col(S.HOLD_START)},{_col(S.HOLD_END)},"
+                     f"{HOLIDAYS_REF},{PARAMS_REF})"),
+        S.MATERIALS_DUE: f"=JSJB_MATERIALS_DUE({deadline},{_col(S.DISPATCHED)},{PARAMS_REF})",
+        S.REPLY_DUE: f"=JSJB_REPLY_DUE({_col(S.FORWARDED)},{PARAMS_REF})",
+        S.STATUS: (f"=JSJB_STATUS({deadline},{_col(S.CLOSED)},{_col(S.RETURNED)},{_col(S.HOLD_START)},"
+                   f"{_col(S.HOLD_END)},\"\",{PARAMS_REF})"),
+        S.TIMELY: f"=JSJB_TIMELY({deadline},{_col(S.CLOSED)},{_col(S.RETURNED)})",
+        S.FLAGS: f"=JSJB_FLAGS({TABLE_NAME}[#All],{HOLIDAYS_REF},{PARAMS_REF})",
+    }
+
+
+COMPUTED_WIDTHS = {S.DEADLINE: 17, S.MATERIALS_DUE: 17, S.REPLY_DUE: 17, S.STATUS: 11, S.TIMELY: 9, S.FLAGS: 36}
+HIGHLIGHTS = ((S.ST_OVERDUE, "#F8CBAD"), (S.ST_DUE_SOON, "#FFE699"), (S.ST_ON_HOLD, "#D9D9D9"))
+
+
+def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool,
+                   computed: pd.DataFrame | None = None) -> None:
+    """The 工单台账 sheet. ``computed`` (documentation pictures only) writes the computed
+    columns as values instead of the formulas, to show what Excel displays with the add-in."""
     ws = wb.add_worksheet(S.SHEET_TICKETS)
     cols = S.INPUT_COLUMNS
+    first = len(cols)
     n = 0 if tickets is None else len(tickets)
     for j, col in enumerate(cols):
         fmt = f["dt"] if col.kind == S.DATETIME else f["d"] if col.kind == S.DATE else None
         ws.set_column(j, j, col.width, fmt)
+    for k, name in enumerate(S.COMPUTED_COLUMNS):
+        fmt = f["dt"] if name in (S.DEADLINE, S.MATERIALS_DUE, S.REPLY_DUE) else None
+        ws.set_column(first + k, first + k, COMPUTED_WIDTHS[name], fmt)
     ws.set_row(0, 30)
-    if constant_memory or n == 0:
-        for j, col in enumerate(cols):
-            ws.write_string(0, j, col.name, f["head"])
-    if n:
-        data = [_column_values(tickets[c.name]) if c.name in tickets.columns else [None] * n for c in cols]
-        for i, row in enumerate(zip(*data), start=1):
-            for j, v in enumerate(row):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(i, j, v)
-                elif isinstance(v, dt.datetime):
-                    ws.write_datetime(i, j, v, f["d"] if cols[j].kind == S.DATE else f["dt"])
-                else:
-                    ws.write_number(i, j, v)
+    for j, col in enumerate(cols):
+        ws.write_string(0, j, col.name, f["head"])
+    for k, name in enumerate(S.COMPUTED_COLUMNS):
+        ws.write_string(0, first + k, name, f["computed_head"])
+    data = ([_column_values(tickets[c.name]) if c.name in tickets.columns else [None] * n for c in cols]
+            if n else [])
+    extra = ([_column_values(computed[c]) for c in S.COMPUTED_COLUMNS] if computed is not None else [])
+    formulas = computed_formulas()
+
+    def write_formulas() -> None:
+        for k, name in enumerate(S.COMPUTED_COLUMNS):
+            ws.write_dynamic_array_formula(1, first + k, 1, first + k, formulas[name],
+                                           f["dt"] if name in (S.DEADLINE, S.MATERIALS_DUE, S.REPLY_DUE) else None)
+
+    if n == 0 and computed is None:
+        write_formulas()
+    for i, row in enumerate(zip(*data, *extra), start=1):
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            kind = cols[j].kind if j < first else S.DATETIME
+            if isinstance(v, str):
+                ws.write_string(i, j, v)
+            elif isinstance(v, dt.datetime):
+                ws.write_datetime(i, j, v, f["d"] if kind == S.DATE else f["dt"])
+            else:
+                ws.write_number(i, j, v)
+        if i == 1 and computed is None:
+            write_formulas()              # row order matters in constant-memory mode
     last = max(n, 1)
     if not constant_memory:
-        ws.add_table(0, 0, last, len(cols) - 1, {
+        ws.add_table(0, 0, last, first - 1, {
             "name": TABLE_NAME, "style": "Table Style Light 9",
             "columns": [{"header": c.name, "header_format": f["head"]} for c in cols],
         })
     else:
-        ws.autofilter(0, 0, n, len(cols) - 1)
+        ws.autofilter(0, 0, n, first - 1)
     span = max(n + 1, VALIDATION_ROWS)
     for j, col in enumerate(cols):
         if col.vocab:
@@ -179,6 +239,11 @@ def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool) -
                                                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
                                                "error_type": "warning", "error_title": "日期时间格式",
                                                "error_message": "请填写日期时间，如 2024-03-01 09:30"})
+    status_col = xl_col_to_name(first + S.COMPUTED_COLUMNS.index(S.STATUS))
+    for status, color in HIGHLIGHTS:
+        ws.conditional_format(1, 0, span, first + len(S.COMPUTED_COLUMNS) - 1, {
+            "type": "formula", "criteria": f'=${status_col}2="{status}"',
+            "format": wb.add_format({"bg_color": color})})
     ws.freeze_panes(1, 1)
 
 
@@ -224,7 +289,3 @@ def _params_sheet(wb, f) -> None:
         ws.write_string(i, 4, p.unit)
         ws.write_string(i, 5, p.rule)
     ws.freeze_panes(1, 1)
-
-
-def frame_has_values(frame: pd.DataFrame | None) -> bool:
-    return frame is not None and bool(np.any(frame.notna().to_numpy()))

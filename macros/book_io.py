@@ -1,0 +1,120 @@
+"""Reading the calling workbook and writing output sheets through the xlwings API.
+
+Only output sheets (计算结果, 月通报, 年度考核, 日调度, 归档, 运行记录) are ever written; the input
+sheets are read, never touched (R21). Strings that would start a formula are written with a
+leading apostrophe, Excel's text marker, so citizen text stays text (R20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from jsjb.core import schema as S
+from jsjb.core.ledger import Ledger, build
+from jsjb.core.masking import is_formula_like
+
+INPUT_SHEETS = (S.SHEET_TICKETS, S.SHEET_ENTERPRISES, S.SHEET_HOLIDAYS, S.SHEET_PARAMS, S.SHEET_ADJUSTMENTS,
+                S.SHEET_MANUAL)
+OUTPUT_SHEETS = ("计算结果", "月通报", "年度考核", "日调度", "归档", "运行记录")
+
+
+def calling_book():
+    """The ledger the user is working on: the caller, or — when the caller is the add-in
+    itself (RunPython from a ribbon button) — the active workbook."""
+    import xlwings as xw
+
+    book = xw.Book.caller()
+    if str(book.name).lower().endswith(".xlam"):
+        book = xw.books.active
+    return book
+
+
+def sheet_names(book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def read_sheet(book, name: str) -> pd.DataFrame | None:
+    """A sheet's used range → DataFrame by header (row 1 of the used range)."""
+    if name not in sheet_names(book):
+        return None
+    rng = book.sheets[name].used_range
+    values = rng.options(ndim=2).value
+    if not values or not values[0]:
+        return pd.DataFrame()
+    header = ["" if h is None else str(h).strip() for h in values[0]]
+    frame = pd.DataFrame(values[1:], columns=header, dtype=object)
+    frame = frame.loc[:, [bool(h) for h in header]]
+    return frame.loc[:, ~frame.columns.duplicated()]
+
+
+def read_ledger(book) -> Ledger:
+    sheets = {name: read_sheet(book, name) for name in INPUT_SHEETS}
+    return build(sheets, source=str(book.name))
+
+
+def cell(v):
+    """One value as Excel should receive it (values only; formula-like text escaped)."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, (list, tuple)):
+        v = "；".join(map(str, v))
+        return v or None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else pd.Timestamp(v).to_pydatetime()
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, np.bool_ | bool):
+        return "是" if v else "否"
+    if isinstance(v, str) and is_formula_like(v):
+        return "'" + v
+    if isinstance(v, (dt.datetime, dt.date, int, float, str)):
+        return v
+    return str(v)
+
+
+def frame_values(frame: pd.DataFrame) -> list[list]:
+    cols = [frame[c].tolist() for c in frame.columns]
+    rows = [list(map(str, frame.columns))]
+    rows += [[cell(v) for v in row] for row in zip(*cols)]
+    return rows
+
+
+def write_sheet(book, name: str, blocks: list[list[list]], *, date_columns: dict[int, str] | None = None):
+    """Replace the content of output sheet ``name`` with the given blocks of rows (stacked,
+    one blank row between blocks). Creates the sheet after the last one if missing."""
+    if name not in OUTPUT_SHEETS:
+        raise ValueError(f"{name} is not an output sheet")
+    if name in sheet_names(book):
+        sheet = book.sheets[name]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+    row = 1
+    for block in blocks:
+        if not block:
+            continue
+        width = max(len(r) for r in block)
+        padded = [list(r) + [None] * (width - len(r)) for r in block]
+        sheet.range((row, 1)).value = padded
+        row += len(padded) + 1
+    return sheet
+
+
+def out_dir(book, explicit: str | Path | None) -> Path:
+    """Where a button saves its workbooks: next to the ledger (a folder named jsjb输出)."""
+    if explicit:
+        return Path(explicit)
+    full = Path(str(book.fullname))
+    if not full.is_absolute():
+        raise FileNotFoundError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹）。")
+    return full.parent / "jsjb输出"

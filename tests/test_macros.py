@@ -1,0 +1,127 @@
+"""The buttons (macros) through xlwings' remote engine: a JSON book as the calling workbook
+(set_mock_caller), asserting on book.json()["actions"] what Excel would apply — and that no
+input sheet is ever written."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+import macros
+from jsjb.core import schema as S
+from jsjb.core.sample import generate
+
+xw = pytest.importorskip("xlwings")
+AS_OF = "2026-01-05 10:00"
+
+
+def to_cells(frame: pd.DataFrame) -> list[list]:
+    """A sheet as Office.js sends it: header row, dates as serial numbers, blanks as ''."""
+    def one(v):
+        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+            return ""
+        if isinstance(v, (pd.Timestamp, dt.datetime)):
+            return (pd.Timestamp(v) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+        return v.item() if hasattr(v, "item") else v
+    return [list(frame.columns)] + [[one(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+def json_book(sheets: dict[str, pd.DataFrame], name="台账.xlsx"):
+    data = {"client": "Office.js", "version": xw.__version__,
+            "book": {"name": name, "active_sheet_index": 0, "selection": "A1"},
+            "sheets": [{"name": k, "values": to_cells(v), "pictures": [], "tables": []} for k, v in sheets.items()],
+            "names": []}
+    book = xw.Book(json=data)
+    book.set_mock_caller()
+    return book
+
+
+@pytest.fixture
+def sample_book():
+    sample = generate(300, 2025, 21)
+    return json_book(sample.sheets)
+
+
+def written_sheets(book) -> set[str]:
+    names = [s.name for s in book.sheets]
+    return {names[a["sheet_position"]] for a in book.json()["actions"] if a["func"] == "setValues"}
+
+
+def alerts(book) -> list[str]:
+    return [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
+
+
+def test_every_button_has_a_function():
+    for label, name in macros.BUTTONS.items():
+        assert callable(getattr(macros, name)), label
+        assert getattr(macros, name).__doc__.startswith(label), name
+
+
+def test_refresh_writes_only_its_output_sheet(sample_book):
+    ev = macros.refresh(as_of=AS_OF)
+    assert ev is not None and len(ev.tickets) == 300
+    assert written_sheets(sample_book) == {"计算结果"}
+    adds = [a["args"] for a in sample_book.json()["actions"] if a["func"] == "addSheet"]
+    assert adds and adds[0][1] == "计算结果"
+    values = next(a["values"] for a in sample_book.json()["actions"] if a["func"] == "setValues"
+                  and len(a["values"]) > 100)
+    header = values[0]
+    assert header[1:31] == list(S.INPUT_NAMES) and header[31:] == list(S.COMPUTED_COLUMNS)
+    statuses = {r[header.index(S.STATUS)] for r in values[1:]}
+    assert {"已办结", "已退回"} <= statuses
+    for row in values:
+        for v in row:
+            assert not (isinstance(v, str) and v.startswith(("=", "+", "@"))), v
+
+
+def test_refresh_escapes_formula_like_citizen_text():
+    tickets = pd.DataFrame([{S.ID: "A1", S.DISPATCHED: pd.Timestamp("2025-12-01 10:00"), S.LIMIT_TYPE: "一般",
+                             S.CONTENT: "=HYPERLINK(\"http://example.invalid\")", S.REMARKS: "+86 138"}])
+    book = json_book({S.SHEET_TICKETS: tickets})
+    macros.refresh(as_of=AS_OF)
+    cells = [v for a in book.json()["actions"] if a["func"] == "setValues" for r in a["values"] for v in r]
+    assert "'=HYPERLINK(\"http://example.invalid\")" in cells and "'+86 138" in cells
+
+
+def test_bulletin_writes_its_sheet_and_files(sample_book, tmp_path):
+    files = macros.bulletin("2025-12", as_of=AS_OF, out=tmp_path)
+    assert files and files["bulletin"].exists() and len(files["enterprises"]) == 8
+    assert written_sheets(sample_book) == {"月通报"}
+    assert any("月通报已生成" in a for a in alerts(sample_book))
+
+
+def test_assess_writes_its_sheet_and_file(sample_book, tmp_path):
+    path = macros.assess("2025", as_of=AS_OF, out=tmp_path)
+    assert path.exists() and path.name == "年度考核_2025.xlsx"
+    assert written_sheets(sample_book) == {"年度考核"}
+
+
+def test_bad_input_gives_a_chinese_alert_and_writes_nothing():
+    tickets = pd.DataFrame([{S.ID: "A1", S.DISPATCHED: pd.Timestamp("2025-12-01 10:00"), S.LIMIT_TYPE: "一般"}])
+    params = pd.DataFrame([{"参数": "materials_hours", "值": "两天"}])
+    book = json_book({S.SHEET_TICKETS: tickets, S.SHEET_PARAMS: params})
+    assert macros.refresh() is None
+    assert written_sheets(book) == set()
+    (message,) = alerts(book)
+    assert "materials_hours" in message and "两天" in message and "Traceback" not in message
+
+
+def test_a_missing_ledger_sheet_is_an_alert():
+    book = json_book({"Sheet1": pd.DataFrame({"a": [1]})})
+    macros.refresh()
+    assert "工单台账" in alerts(book)[0]
+
+
+def test_an_unsaved_ledger_asks_to_be_saved(sample_book):
+    assert macros.bulletin("2025-12", as_of=AS_OF) is None
+    assert "请先保存" in alerts(sample_book)[0]
+    assert written_sheets(sample_book) == set()
+
+
+def test_rows_with_errors_are_reported_in_the_alert():
+    tickets = pd.DataFrame([{S.ID: "A1", S.DISPATCHED: pd.Timestamp("2025-12-01 10:00"), S.LIMIT_TYPE: "一般"},
+                            {S.ID: "A2", S.DISPATCHED: "下周", S.LIMIT_TYPE: "一般"}])
+    book = json_book({S.SHEET_TICKETS: tickets})
+    macros.refresh(as_of=AS_OF)
+    assert written_sheets(book) == {"计算结果"}
+    assert "第3行" in alerts(book)[0] and "下周" in alerts(book)[0]

@@ -1,0 +1,99 @@
+"""The ledger template: generated from the schema, committed, and checked against its generator."""
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from outputs import open_in_libreoffice, semantics
+
+from jsjb.cli import main
+from jsjb.core import schema as S
+from jsjb.core.params import PARAMETERS
+from jsjb.core.scoring import CODES
+from jsjb.io.ledger_book import computed_formulas, write_ledger
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "workbook" / "ledger_template.xlsx"
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    path = tmp_path_factory.mktemp("t") / "fresh.xlsx"
+    write_ledger(path)
+    return path
+
+
+def test_committed_template_matches_its_generator(fresh):
+    assert TEMPLATE.exists(), "run: make template"
+    assert semantics(TEMPLATE) == semantics(fresh), "workbook/ledger_template.xlsx drifted: run make template"
+
+
+def test_cli_template_is_the_same_workbook(tmp_path):
+    out = tmp_path / "t.xlsx"
+    assert main(["template", str(out)]) == 0
+    assert semantics(out) == semantics(TEMPLATE)
+
+
+def test_sheets_table_and_dropdowns(fresh):
+    wb = openpyxl.load_workbook(fresh)
+    assert wb.sheetnames == list(S.SHEETS)
+    ws = wb[S.SHEET_TICKETS]
+    header = [c.value for c in ws[1]]
+    assert header == [*S.INPUT_NAMES, *S.COMPUTED_COLUMNS]
+    table = ws.tables["工单"]
+    assert table.ref.startswith("A1:AD") and [c.name for c in table.tableColumns] == list(S.INPUT_NAMES)
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    for j, col in enumerate(S.INPUT_COLUMNS):
+        if col.vocab:
+            letter = openpyxl.utils.get_column_letter(j + 1)
+            assert lists[f"{letter}2"] == '"' + ",".join(col.vocab) + '"', col.name
+    assert ws.freeze_panes == "B2"
+
+
+def test_one_spilling_formula_per_computed_column(fresh):
+    ws = openpyxl.load_workbook(fresh)[S.SHEET_TICKETS]
+    first = len(S.INPUT_NAMES) + 1
+    formulas = computed_formulas()
+    for k, name in enumerate(S.COMPUTED_COLUMNS):
+        cell = ws.cell(row=2, column=first + k)
+        assert cell.value.text == formulas[name].replace("ANCHORARRAY(", "_xlfn.ANCHORARRAY("), name
+        assert ws.cell(row=3, column=first + k).value is None        # not one formula per row
+    assert "JSJB_DEADLINE(工单[派单时间]" in formulas[S.DEADLINE]
+    import zipfile
+
+    with zipfile.ZipFile(fresh) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        assert sheet.count('cm="1"') == len(S.COMPUTED_COLUMNS)      # dynamic-array markup
+        assert "xl/metadata.xml" in z.namelist()
+
+
+def test_highlighting_for_overdue_due_soon_and_on_hold(fresh):
+    ws = openpyxl.load_workbook(fresh)[S.SHEET_TICKETS]
+    formulas = [r.formula[0] for rules in ws.conditional_formatting._cf_rules.values() for r in rules]
+    assert formulas == ['$AH2="超期未办结"', '$AH2="临期"', '$AH2="挂单中"']
+
+
+def test_other_sheets_are_ready(fresh):
+    wb = openpyxl.load_workbook(fresh)
+    params = {r[0]: r for r in wb[S.SHEET_PARAMS].iter_rows(min_row=2, values_only=True)}
+    assert set(params) == {p.code for p in PARAMETERS}
+    for p in PARAMETERS:
+        code, value, description, article, *_ = params[p.code]
+        assert description == p.description and article == p.article
+    assert [c.value for c in wb[S.SHEET_ENTERPRISES][1]] == list(S.ENTERPRISE_COLUMNS)
+    assert [c.value for c in wb[S.SHEET_HOLIDAYS][1]][:3] == list(S.HOLIDAY_COLUMNS)
+    assert "每年11月" in wb[S.SHEET_HOLIDAYS]["E1"].value
+    codes = [r[6] for r in wb[S.SHEET_ADJUSTMENTS].iter_rows(min_row=2, values_only=True) if r[6]]
+    assert codes == list(CODES)
+    assert [c.value for c in wb[S.SHEET_MANUAL][1]] == list(S.MANUAL_COLUMNS)
+    conf = {r[0]: r[1] for r in wb[S.SHEET_XLWINGS].iter_rows(values_only=True)}
+    assert conf["UDF Modules"] == "xlfuncs"
+    help_text = "\n".join(str(r[0]) for r in wb[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
+    for word in ("刷新", "月通报", "年度考核", "归档", "发送通报", *S.COMPUTED_COLUMNS[:5], "安装"):
+        assert word in help_text, word
+
+
+def test_template_and_sample_open_in_libreoffice(tmp_path):
+    sample = tmp_path / "s.xlsx"
+    assert main(["sample", str(sample), "--rows", "50", "-q"]) == 0
+    opened = open_in_libreoffice([TEMPLATE, sample])
+    assert all(opened.values()), opened

@@ -1,0 +1,56 @@
+Attribute VB_Name = "JsjbRibbon"
+' 功能区“接诉即办”选项卡的按钮。每个 Sub 通过 RunPython 调用 Python 包 macros 中的同名任务。
+' 本文件（UTF-8）由 scripts/build_addin.py 转为系统代码页后导入 jsjb.xlam；
+' tests/test_addin.py 检查按钮、Sub 与 Python 函数一一对应。
+Option Explicit
+
+Sub OnRefresh(control As IRibbonControl)
+    RunPython "import macros; macros.refresh()"
+End Sub
+
+Sub OnDispatch(control As IRibbonControl)
+    RunPython "import macros; macros.dispatch()"
+End Sub
+
+Sub OnBulletin(control As IRibbonControl)
+    Dim m As String
+    m = AskMonth("月通报")
+    If m = "" Then Exit Sub
+    RunPython "import macros; macros.bulletin('" & m & "')"
+End Sub
+
+Sub OnAssess(control As IRibbonControl)
+    Dim y As String
+    y = InputBox("请输入考核年度（四位数字，如 2025）：", "年度考核", CStr(Year(Date) - 1))
+    If y = "" Then Exit Sub
+    If Not y Like "####" Then
+        MsgBox "年度格式不正确：" & y & "。请输入四位数字，如 2025。", vbExclamation, "接诉即办"
+        Exit Sub
+    End If
+    RunPython "import macros; macros.assess('" & y & "')"
+End Sub
+
+Sub OnArchive(control As IRibbonControl)
+    RunPython "import macros; macros.archive()"
+End Sub
+
+Sub OnSendBulletin(control As IRibbonControl)
+    Dim m As String
+    m = AskMonth("发送通报")
+    If m = "" Then Exit Sub
+    If MsgBox("将把 " & m & " 的各企业月通报工作簿发送到“承办企业”表中的邮箱，是否继续？", _
+              vbYesNo + vbQuestion, "接诉即办") <> vbYes Then Exit Sub
+    RunPython "import macros; macros.send_bulletin('" & m & "')"
+End Sub
+
+' 询问月份（默认上个月），格式 YYYY-MM；取消或格式不对时返回空字符串。
+Private Function AskMonth(title As String) As String
+    Dim m As String
+    m = InputBox("请输入月份（格式 YYYY-MM，如 2025-12）：", title, Format(DateAdd("m", -1, Date), "yyyy-mm"))
+    If m = "" Then Exit Function
+    If Not m Like "####-##" Then
+        MsgBox "月份格式不正确：" & m & "。请按 YYYY-MM 输入，如 2025-12。", vbExclamation, "接诉即办"
+        Exit Function
+    End If
+    AskMonth = m
+End Function
