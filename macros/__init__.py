@@ -87,7 +87,7 @@ def _last_month(ev) -> str:
 
 
 def _report_sheet(rep, title: str) -> list[list]:
-    from jsjb.io.reports import MONTHLY_COLUMNS, TABLE_HEADERS, _enterprise_table
+    from jsjb.io.reports import MONTHLY_COLUMNS, _enterprise_table
 
     table = _enterprise_table(rep, MONTHLY_COLUMNS)
     return [[title, f"统计时点 {rep.as_of:%Y-%m-%d %H:%M}"], *book_io.frame_values(table)]
