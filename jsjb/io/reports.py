@@ -213,7 +213,7 @@ def write_bulletin(path: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame) ->
         change = f"，环比{'增加' if now >= before else '减少'}{abs(now - before) / before:.1%}" if before else ""
         sh.line(f"本月共受理工单 {now} 件（上月 {before} 件{change}），其中退回 {int(mom['本期退回'])} 件。")
         top = sh.row
-        col = 0
+        col = 1                        # label columns B, E, H: wide enough for the longest channel name
         for label in ("来源渠道", "诉求类型", "诉求类别"):
             series = rep.overview[label]
             sh.ws.write_string(top, col, label, f["head"])
