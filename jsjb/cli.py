@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import __version__, jobs
 from .core.errors import InvalidValue, LedgerError
+from .core.timeconv import iso
 
 _ARGPARSE_ZH = {
     "usage: ": "用法：", "options": "选项", "positional arguments": "参数",
@@ -136,6 +137,7 @@ def cmd_compute(args) -> int:
         with jobs.Timer(progress)(f"写入 {out}"):
             write_tables(out, [Table("计算结果", frame, widths={"诉求内容": 40, "提示": 40})],
                          constant_memory=len(frame) > 200_000)
+        _log(args, "计算", f"{ev.as_of:%Y-%m-%d %H:%M}", len(frame), [out], "已脱敏" if args.mask else "")
     if args.json:
         _emit_json(jobs.compute_json(ev))
         return 0
@@ -194,6 +196,7 @@ def cmd_bulletin(args) -> int:
     with jobs.Timer(progress)("写入月通报工作簿"):
         files = bulletin_files(_out_dir(args), rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
     data["files"] = {"bulletin": str(files["bulletin"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
+    _log(args, "月通报", period.label, int(rep.table["received"].sum()), [files["bulletin"], *files["enterprises"].values()])
     _report_warnings(data)
     if args.json:
         _emit_json(data)
@@ -216,6 +219,7 @@ def cmd_assess(args) -> int:
     data = jobs.report_json(ev, rep)
     path = write_assessment(_out_dir(args) / f"年度考核_{period.label}.xlsx", rep)
     data["files"] = {"assessment": str(path)}
+    _log(args, "年度考核", period.label, int(rep.table["received"].sum()), [path])
     _report_warnings(data)
     if args.json:
         _emit_json(data)
@@ -224,6 +228,107 @@ def cmd_assess(args) -> int:
     print(_table(_ranking_rows(data), RANK_HEADERS))
     print(f"\n年度考核：{path}")
     return 0
+
+
+def _log(args, job: str, period: str = "", rows="", outputs=(), note: str = "") -> None:
+    """Append the job to the run log; a log that cannot be written is only a warning."""
+    from .io import runlog
+
+    ledger = getattr(args, "ledger", None)
+    try:
+        runlog.append(runlog.log_path(ledger), runlog.record(job, period, ledger or "", rows, outputs, note))
+    except OSError as e:
+        print(f"提示：无法写入运行记录（{e}）", file=sys.stderr)
+
+
+def cmd_dispatch(args) -> int:
+    from .io.everyday import write_dispatch
+
+    progress = _progress(args)
+    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
+    dl = jobs.make_dispatch(ev)
+    data = jobs.dispatch_json(ev, dl)
+    with jobs.Timer(progress)("写入日调度工作簿"):
+        files = write_dispatch(_out_dir(args), dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+    data["files"] = {"office": str(files["office"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
+    _log(args, "日调度", f"{ev.as_of:%Y-%m-%d %H:%M}", len(dl.items), [files["office"], *files["enterprises"].values()])
+    if args.json:
+        _emit_json(data)
+        return 0
+    print(f"日调度（{ev.as_of:%Y-%m-%d %H:%M}）：需督办 {len(dl.items)} 件")
+    counts = dl.counts.reset_index()
+    print(_table([[str(v) for v in row] for row in counts.itertuples(index=False)], ["承办企业", *dl.counts.columns]))
+    print(f"\n日调度：{files['office']}")
+    print(f"各企业督办清单（{len(files['enterprises'])} 个，来话人已脱敏）：{_out_dir(args)}")
+    return 0
+
+
+def cmd_archive(args) -> int:
+    from .io.everyday import read_numbers, write_archive
+
+    progress = _progress(args)
+    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
+    out = Path(args.out) if args.out else Path(args.ledger).resolve().parent / "jsjb输出" / "归档.xlsx"
+    if out.suffix.lower() != ".xlsx":
+        raise InvalidValue("--out", args.out, "归档文件应以 .xlsx 结尾")
+    if out.resolve() == Path(args.ledger).resolve():
+        raise InvalidValue("--out", args.out, "不能覆盖输入台账，请换一个文件名")
+    previous = read_numbers(out)
+    numbers, frames = jobs.make_archive(ev, previous)
+    with jobs.Timer(progress)(f"写入归档 {out}"):
+        write_archive(out, frames, ev.as_of)
+    new = len(numbers) - sum(1 for i in ev.tickets.loc[numbers.index, "工单编号"] if i in previous)
+    _log(args, "归档", f"{ev.as_of:%Y-%m-%d %H:%M}", len(numbers), [out], f"新编号 {new} 件")
+    data = {"as_of": iso(ev.as_of), "archived": len(numbers), "new": new, "file": str(out),
+            "years": [k for k in frames if k.endswith("年度台账")]}
+    if args.json:
+        _emit_json(data)
+        return 0
+    print(f"已归档 {len(numbers)} 件已办结工单（本次新编号 {new} 件），年度台账：{'、'.join(data['years'])}")
+    print(f"归档文件：{out}")
+    return 0
+
+
+def cmd_mail(args) -> int:
+    import getpass
+
+    from .io import mailer
+    from .io.reader import read_ledger
+
+    progress = _progress(args)
+    ledger = read_ledger(args.ledger)
+    host, port = None, None
+    if args.smtp:
+        host, _, port_text = args.smtp.rpartition(":")
+        if not host or not port_text.isdigit():
+            raise InvalidValue("--smtp", args.smtp, "应为 主机:端口，如 smtp.example.invalid:587")
+        port = int(port_text)
+    settings = mailer.Settings.from_env(host=host, port=port, security=args.security, user=args.user,
+                                        sender=args.sender)
+    outgoing, report = mailer.plan(Path(args.dir), ledger.enterprises, args.month)
+    if args.dry_run:
+        mailer.dry_run(outgoing, Path(args.dir), settings.sender, report)
+    else:
+        if settings.user and settings.password is None:
+            if not sys.stdin or not sys.stdin.isatty():
+                raise InvalidValue("密码", "", "请通过环境变量 JSJB_SMTP_PASSWORD 提供邮箱密码")
+            settings.password = getpass.getpass(f"{settings.user} 的邮箱密码：")
+        mailer.send(outgoing, settings, report, progress)
+    _log(args, "发送通报（演练）" if args.dry_run else "发送通报", report.period, len(report.sent),
+         [s.get("eml") or s["file"] for s in report.sent],
+         f"成功 {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}")
+    if args.json:
+        _emit_json(report.as_dict())
+    else:
+        verb = "已生成待发送邮件" if args.dry_run else "已发送"
+        for s in report.sent:
+            print(f"{verb}：{s['enterprise']} <{s['address']}>  {s.get('eml') or s['file']}")
+        for f in report.failed:
+            print(f"失败：{f['enterprise']} <{f['address']}>：{f['reason']}")
+        for k in report.skipped:
+            print(f"未发送：{k['enterprise']}：{k['reason']}")
+        print(f"合计：{verb} {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}。")
+    return 1 if report.failed or report.skipped else 0
 
 
 def cmd_demo(args) -> int:
@@ -323,6 +428,32 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--year", required=True, type=_year, metavar="YYYY", help="考核年度，如 2025")
     as_of_arg(c)
     c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    json_arg(c)
+
+    c = command("dispatch", "日调度：需督办的工单（超期、未确认归属、临期、材料将到期、延期申请将截止、挂单），按企业分组",
+                cmd_dispatch)
+    ledger_arg(c)
+    as_of_arg(c)
+    c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    json_arg(c)
+
+    c = command("archive", "归档：已办结工单编归档号（同一工单编号不变，重复运行不会重复编号），含材料清单和年度台账",
+                cmd_archive)
+    ledger_arg(c)
+    as_of_arg(c)
+    c.add_argument("--out", metavar="PATH",
+                   help="归档工作簿（默认：台账所在文件夹下的 jsjb输出/归档.xlsx；已有则沿用其中的编号）")
+    json_arg(c)
+
+    c = command("mail", "发送通报：把通报文件夹中各企业的工作簿发送到“承办企业”表中的邮箱", cmd_mail)
+    c.add_argument("dir", metavar="DIR", help="月通报输出文件夹（jsjb bulletin 的 --out）")
+    c.add_argument("--ledger", required=True, metavar="LEDGER", help="台账工作簿（读取“承办企业”表中的邮箱），只读")
+    c.add_argument("--month", metavar="YYYY-MM", help="要发送的月份（文件夹中只有一个月份时可省略）")
+    c.add_argument("--smtp", metavar="HOST:PORT", help="邮件服务器（默认取环境变量 JSJB_SMTP_HOST/JSJB_SMTP_PORT）")
+    c.add_argument("--security", choices=("starttls", "ssl", "none"), help="加密方式（默认取 JSJB_SMTP_SECURITY，否则 none）")
+    c.add_argument("--user", metavar="USER", help="登录用户名（默认取 JSJB_SMTP_USER）；密码取 JSJB_SMTP_PASSWORD 或提示输入")
+    c.add_argument("--from", dest="sender", metavar="ADDR", help="发件人地址（默认取 JSJB_SMTP_FROM 或用户名）")
+    c.add_argument("--dry-run", action="store_true", help="不发送，只列出将发送的邮件并保存为 .eml 文件")
     json_arg(c)
 
     c = command("demo", "演示：生成样例台账，运行最近一个完整月份的月通报，显示排名和文件位置", cmd_demo)

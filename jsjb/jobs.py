@@ -239,3 +239,33 @@ def report_json(ev: Evaluated, rep) -> dict:
         "parameters": {k: as_python(v) for k, v in ev.ledger.params.items()},
         "sheet_issues": sheet_warnings,
     }
+
+
+# -- dispatch / archive ------------------------------------------------------------------------------
+def make_dispatch(ev: Evaluated):
+    from .core import dispatch
+
+    return dispatch.build(ev.tickets, ev.computed, ev.ledger.params, ev.as_of)
+
+
+def dispatch_json(ev: Evaluated, dl) -> dict:
+    t, c = ev.tickets, ev.computed
+    idx = dl.items.index
+    deadlines = _iso_column(c.loc[idx, S.DEADLINE])
+    items = [
+        {"id": t.at[i, S.ID], "row": int(t.at[i, ROW]), "enterprise": e, "status": c.at[i, S.STATUS],
+         "deadline": d, "flags": list(c.at[i, S.FLAGS]), "reasons": r, "priority": int(p) + 1,
+         "hold_days": None if pd.isna(h) else round(float(h), 1)}
+        for i, e, d, r, p, h in zip(idx, dl.items["enterprise"], deadlines, dl.items["reasons"], dl.items["rank"],
+                                    dl.items["hold_days"])
+    ]
+    counts = {ent: {k: int(v) for k, v in row.items()} for ent, row in dl.counts.to_dict("index").items()}
+    return {"as_of": iso(dl.as_of), "items": items, "counts": counts}
+
+
+def make_archive(ev: Evaluated, previous: dict[str, str] | None = None):
+    from .core import archive
+    from .io.everyday import archive_frames
+
+    numbers = archive.numbers(ev.tickets, ev.computed, previous)
+    return numbers, archive_frames(ev.tickets, ev.computed, numbers)

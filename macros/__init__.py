@@ -76,6 +76,7 @@ def refresh(book, progress, as_of=None):
         summary = [["计算结果（数值）", f"统计时点 {ev.as_of:%Y-%m-%d %H:%M}",
                     f"共 {len(frame)} 张工单，数据错误 {len(ev.errors)} 条"]]
         book_io.write_sheet(book, "计算结果", [summary, book_io.frame_values(frame)])
+    _log(book, "刷新", f"{ev.as_of:%Y-%m-%d %H:%M}", len(frame), ["计算结果（本工作簿）"], f"数据错误 {len(ev.errors)} 条")
     if ev.errors:
         _alert(book, f"已刷新。发现 {len(ev.errors)} 条数据错误（状态显示为“数据有误”），例如：\n"
                + "\n".join(i.text() for i in ev.errors[:5]))
@@ -106,6 +107,7 @@ def bulletin(book, progress, month=None, as_of=None, out=None):
     with jobs.Timer(progress)("写入月通报"):
         book_io.write_sheet(book, "月通报", [_report_sheet(rep, f"{period.title}月通报")])
         files = bulletin_files(target, rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+    _log(book, "月通报", period.label, int(rep.table["received"].sum()), [files["bulletin"], *files["enterprises"].values()])
     _alert(book, f"{period.title}月通报已生成：\n{files['bulletin']}\n以及 {len(files['enterprises'])} 个企业工作簿，"
                  f"保存在 {target}")
     return files
@@ -126,23 +128,95 @@ def assess(book, progress, year=None, as_of=None, out=None):
         book_io.write_sheet(book, "年度考核", [[[f"{period.title}考核", f"统计时点 {rep.as_of:%Y-%m-%d %H:%M}"]],
                                                book_io.frame_values(table)])
         path = write_assessment(Path(target) / f"年度考核_{period.label}.xlsx", rep)
+    _log(book, "年度考核", period.label, int(rep.table["received"].sum()), [path])
     _alert(book, f"{period.title}考核已生成：\n{path}")
     return path
 
 
 @button
 def dispatch(book, progress, as_of=None, out=None):
-    """日调度：需要督办的工单（超期、临期、挂单、未确认、材料将到期）。"""
-    _alert(book, "日调度功能将在下一版本提供；请先使用“刷新”查看状态。")
+    """日调度：在“日调度”表列出需督办的工单（超期、未确认归属、临期、材料将到期、延期申请将截止、挂单），
+    并在台账旁保存办公室和各企业的督办清单。"""
+    from jsjb.io.everyday import write_dispatch
+    from jsjb.io.reports import ticket_list
+
+    ev = _evaluate(book, progress, as_of)
+    dl = jobs.make_dispatch(ev)
+    target = book_io.out_dir(book, out)
+    with jobs.Timer(progress)("写入日调度"):
+        counts = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
+        items = ticket_list(ev.tickets, ev.computed, dl.items.index, caller=False)
+        items.insert(0, "督办事项", ["；".join(r) for r in dl.items["reasons"]])
+        book_io.write_sheet(book, "日调度", [[[f"日调度（{ev.as_of:%Y-%m-%d %H:%M}）", f"需督办 {len(dl.items)} 件"]],
+                                             book_io.frame_values(counts), book_io.frame_values(items)])
+        files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+    _log(book, "日调度", f"{ev.as_of:%Y-%m-%d %H:%M}", len(dl.items), [files["office"], *files["enterprises"].values()])
+    _alert(book, f"日调度已生成：需督办 {len(dl.items)} 件。\n{files['office']}")
+    return files
 
 
 @button
 def archive(book, progress, as_of=None, out=None):
-    """归档：生成立卷存档工作簿（第17条）。"""
-    _alert(book, "归档功能将在下一版本提供。")
+    """归档：已办结工单编归档号（已编号的保持不变），在“归档”表写入归档目录，并在台账旁保存归档工作簿
+    （含材料清单和年度台账，第17条）。"""
+    from jsjb.io.everyday import read_numbers, write_archive
+
+    ev = _evaluate(book, progress, as_of)
+    path = Path(book_io.out_dir(book, out)) / "归档.xlsx"
+    previous = read_numbers(path)
+    numbers, frames = jobs.make_archive(ev, previous)
+    with jobs.Timer(progress)("写入归档"):
+        book_io.write_sheet(book, "归档", [[[f"归档目录（{ev.as_of:%Y-%m-%d %H:%M}）", f"共 {len(numbers)} 件"]],
+                                           book_io.frame_values(frames["归档目录"])])
+        write_archive(path, frames, ev.as_of)
+    new = len(numbers) - len(set(ev.tickets.loc[numbers.index, "工单编号"]) & set(previous))
+    _log(book, "归档", f"{ev.as_of:%Y-%m-%d %H:%M}", len(numbers), [path], f"新编号 {new} 件")
+    _alert(book, f"已归档 {len(numbers)} 件（本次新编号 {new} 件）：\n{path}")
+    return path
 
 
 @button
-def send_bulletin(book, progress, month=None, out=None):
-    """发送通报：把各企业的月通报工作簿发送到“承办企业”表中的邮箱。"""
-    _alert(book, "发送通报功能将在下一版本提供；可先用命令行 jsjb mail。")
+def send_bulletin(book, progress, month=None, out=None, dry_run=False):
+    """发送通报：把“jsjb输出”文件夹中该月各企业的月通报工作簿发送到“承办企业”表中的邮箱
+    （邮件服务器和密码取自环境变量 JSJB_SMTP_*，见 README）。"""
+    from jsjb.io import mailer
+
+    ledger = book_io.read_ledger(book)
+    folder = Path(book_io.out_dir(book, out))
+    settings = mailer.Settings.from_env()
+    outgoing, report = mailer.plan(folder, ledger.enterprises, month)
+    if dry_run:
+        mailer.dry_run(outgoing, folder, settings.sender, report)
+    else:
+        mailer.send(outgoing, settings, report, progress)
+    _log(book, "发送通报（演练）" if dry_run else "发送通报", report.period, len(report.sent),
+         [s.get("eml") or s["file"] for s in report.sent],
+         f"成功 {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}")
+    lines = [f"已发送 {len(report.sent)} 家" + ("（演练，已保存为 .eml）" if dry_run else "")]
+    lines += [f"失败：{f['enterprise']}：{f['reason']}" for f in report.failed]
+    lines += [f"未发送：{k['enterprise']}：{k['reason']}" for k in report.skipped]
+    _alert(book, "\n".join(lines))
+    return report
+
+
+def _log(book, job: str, period: str, rows, outputs, note: str = "") -> None:
+    """The run log: a row on the workbook's own 运行记录 sheet and a line in the CSV next to it."""
+    from jsjb.io import runlog
+
+    row = runlog.record(job, period, str(book.name), rows, outputs, note)
+    try:
+        names = book_io.sheet_names(book)
+        if "运行记录" in names:
+            sheet = book.sheets["运行记录"]
+            last = sheet.used_range.last_cell.row
+            sheet.range((last + 1, 1)).value = [[book_io.cell(v) for v in row]]
+        else:
+            book_io.write_sheet(book, "运行记录", [[list(runlog.HEADER), [book_io.cell(v) for v in row]]])
+    except Exception:  # noqa: BLE001 - the log never fails the job
+        pass
+    try:
+        full = Path(str(book.fullname))
+        if full.is_absolute():
+            runlog.append(runlog.log_path(full), row)
+    except OSError:
+        pass

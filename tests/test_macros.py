@@ -3,6 +3,7 @@
 input sheet is ever written."""
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -60,7 +61,7 @@ def test_every_button_has_a_function():
 def test_refresh_writes_only_its_output_sheet(sample_book):
     ev = macros.refresh(as_of=AS_OF)
     assert ev is not None and len(ev.tickets) == 300
-    assert written_sheets(sample_book) == {"计算结果"}
+    assert written_sheets(sample_book) == {"计算结果", "运行记录"}
     adds = [a["args"] for a in sample_book.json()["actions"] if a["func"] == "addSheet"]
     assert adds and adds[0][1] == "计算结果"
     values = next(a["values"] for a in sample_book.json()["actions"] if a["func"] == "setValues"
@@ -86,14 +87,14 @@ def test_refresh_escapes_formula_like_citizen_text():
 def test_bulletin_writes_its_sheet_and_files(sample_book, tmp_path):
     files = macros.bulletin("2025-12", as_of=AS_OF, out=tmp_path)
     assert files and files["bulletin"].exists() and len(files["enterprises"]) == 8
-    assert written_sheets(sample_book) == {"月通报"}
+    assert written_sheets(sample_book) == {"月通报", "运行记录"}
     assert any("月通报已生成" in a for a in alerts(sample_book))
 
 
 def test_assess_writes_its_sheet_and_file(sample_book, tmp_path):
     path = macros.assess("2025", as_of=AS_OF, out=tmp_path)
     assert path.exists() and path.name == "年度考核_2025.xlsx"
-    assert written_sheets(sample_book) == {"年度考核"}
+    assert written_sheets(sample_book) == {"年度考核", "运行记录"}
 
 
 def test_bad_input_gives_a_chinese_alert_and_writes_nothing():
@@ -123,5 +124,52 @@ def test_rows_with_errors_are_reported_in_the_alert():
                             {S.ID: "A2", S.DISPATCHED: "下周", S.LIMIT_TYPE: "一般"}])
     book = json_book({S.SHEET_TICKETS: tickets})
     macros.refresh(as_of=AS_OF)
-    assert written_sheets(book) == {"计算结果"}
+    assert written_sheets(book) == {"计算结果", "运行记录"}
     assert "第3行" in alerts(book)[0] and "下周" in alerts(book)[0]
+
+
+def log_rows(book) -> list[list]:
+    names = [s.name for s in book.sheets]
+    return [r for a in book.json()["actions"] if a["func"] == "setValues" and names[a["sheet_position"]] == "运行记录"
+            for r in a["values"]]
+
+
+def test_dispatch_button(sample_book, tmp_path):
+    files = macros.dispatch(as_of=AS_OF, out=tmp_path)
+    assert files["office"].exists() and files["enterprises"]
+    assert written_sheets(sample_book) == {"日调度", "运行记录"}
+    assert any(r[1] == "日调度" for r in log_rows(sample_book))
+    assert "需督办" in alerts(sample_book)[0]
+
+
+def test_archive_button_keeps_numbers_on_rerun(sample_book, tmp_path):
+    from jsjb.io.everyday import read_numbers
+
+    path = macros.archive(as_of=AS_OF, out=tmp_path)
+    first = read_numbers(path)
+    assert first and all(re.fullmatch(r"202[56]-\d{5}", v) for v in first.values())
+    macros.archive(as_of=AS_OF, out=tmp_path)
+    assert read_numbers(path) == first
+    assert "本次新编号 0 件" in alerts(sample_book)[-1]
+    assert written_sheets(sample_book) == {"归档", "运行记录"}
+
+
+def test_send_bulletin_button_dry_run(sample_book, tmp_path):
+    macros.bulletin("2025-12", as_of=AS_OF, out=tmp_path)
+    report = macros.send_bulletin("2025-12", out=tmp_path, dry_run=True)
+    assert len(report.sent) == 7 and [k["enterprise"] for k in report.skipped] == ["东胜区新能源充电服务有限公司"]
+    assert len(list((tmp_path / "待发送邮件").glob("*.eml"))) == 7
+    assert "没有邮箱" in alerts(sample_book)[-1]
+
+
+def test_no_button_writes_an_input_sheet(sample_book, tmp_path):
+    from macros.book_io import INPUT_SHEETS
+
+    macros.refresh(as_of=AS_OF)
+    macros.dispatch(as_of=AS_OF, out=tmp_path)
+    macros.archive(as_of=AS_OF, out=tmp_path)
+    macros.bulletin("2025-12", as_of=AS_OF, out=tmp_path)
+    macros.assess("2025", as_of=AS_OF, out=tmp_path)
+    assert not written_sheets(sample_book) & set(INPUT_SHEETS)
+    assert {a["func"] for a in sample_book.json()["actions"]} <= {"addSheet", "setValues", "clearSheet", "alert",
+                                                                "clearContents", "clear"}

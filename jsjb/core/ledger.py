@@ -87,7 +87,8 @@ def _text(col: pd.Series) -> pd.Series:
             v = int(v)
         text = str(v).strip()
         return text or None
-    return col.map(one).astype(object)
+    out = col.map(one).astype(object)
+    return out.where(out.notna(), None)         # pandas may infer str and turn None into NaN
 
 
 def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple[pd.DataFrame, list[Issue]]:

@@ -45,6 +45,12 @@ def safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "未命名"
 
 
+def enterprise_file_tag(name: str, enterprises: pd.DataFrame) -> str:
+    """The part of an enterprise's file names that identifies it: its 简称, else its name."""
+    short = dict(zip(enterprises["企业名称"], enterprises["简称"])) if len(enterprises) else {}
+    return safe_name(short.get(name) or name)
+
+
 def ticket_list(t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
     """Tickets for an output list: free text scrubbed; caller masked (``caller``) or absent;
     address never (R19)."""
@@ -333,11 +339,10 @@ def bulletin_files(out_dir: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame,
     out_dir = Path(out_dir)
     label = rep.period.label
     main = write_bulletin(out_dir / f"月通报_{label}.xlsx", rep, t, c)
-    short = dict(zip(enterprises["企业名称"], enterprises["简称"])) if len(enterprises) else {}
     files = {}
     names = [n for n in rep.table["enterprise"] if n is not None]
     for k, name in enumerate(names, start=1):
         progress(f"写入企业工作簿 {k}/{len(names)}：{name}")
-        files[name] = write_enterprise(out_dir / f"月通报_{label}_{safe_name(short.get(name) or name)}.xlsx",
+        files[name] = write_enterprise(out_dir / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx",
                                        rep, name, t, c)
     return {"bulletin": main, "enterprises": files}

@@ -1,0 +1,50 @@
+"""The archive of 第17条 (立卷存档): closed tickets get an archive number, the material
+checklist, and the computed columns as values; each year's tickets form that year's ledger.
+
+Archive numbers: ``YYYY-NNNNN`` — the year of 办结时间 and a sequence within that year, in order
+of (办结时间, 工单编号). Numbers already given (read back from the previous archive) are kept, and
+new tickets continue after that year's highest number, so the same ticket always keeps its
+number and a re-run never duplicates one. With no previous archive the numbering depends only
+on the ledger and as_of.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+
+ARCHIVE_NO = "归档号"
+
+
+def numbers(t: pd.DataFrame, c: pd.DataFrame, previous: dict[str, str] | None = None) -> pd.Series:
+    """Archive numbers for the closed tickets of ``t`` (index aligned; others absent)."""
+    previous = dict(previous or {})
+    closed = c["closed"].to_numpy() & ~c["returned"].to_numpy() & t[S.ID].notna().to_numpy()
+    sub = t.loc[closed, [S.ID, S.CLOSED]].copy()
+    sub = sub[~sub[S.ID].duplicated(keep="first")]
+    sub["_year"] = sub[S.CLOSED].dt.year
+    out = pd.Series(index=sub.index, dtype=object)
+    known = sub[S.ID].map(previous)
+    out[known.notna()] = known[known.notna()]
+    used: dict[int, int] = {}
+    for number in previous.values():
+        year, _, seq = str(number).partition("-")
+        if year.isdigit() and seq.isdigit():
+            used[int(year)] = max(used.get(int(year), 0), int(seq))
+    new = sub[known.isna()].sort_values([S.CLOSED, S.ID], kind="stable")
+    for year, group in new.groupby("_year", sort=True):
+        start = used.get(int(year), 0)
+        seqs = np.arange(start + 1, start + 1 + len(group))
+        out[group.index] = [f"{int(year)}-{s:05d}" for s in seqs]
+    return out
+
+
+def checklist(t: pd.DataFrame, index) -> pd.DataFrame:
+    """The material checklist of 第17条 (电子工单, 正式回复文件, 佐证材料) from what the ledger
+    records: the electronic ticket always exists; the reply file and the evidence are the
+    materials of 第13条(1), known to be in when 材料提交时间 is set."""
+    submitted = t.loc[index, S.MATERIALS_AT].notna()
+    state = np.where(submitted, "已提交", "待补充")
+    return pd.DataFrame({"电子工单": "有", "正式回复文件": state, "佐证材料": state}, index=index)

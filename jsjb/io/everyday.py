@@ -1,0 +1,136 @@
+"""Workbooks of the everyday jobs: the daily dispatch list (日调度) for the office and for each
+enterprise, and the archive (立卷存档). Values only, caller data masked or absent (R19), text
+never a formula (R20), written atomically (R21)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import schema as S
+from ..core.archive import ARCHIVE_NO, checklist
+from ..core.dispatch import REASONS, DispatchList
+from ..core.errors import LedgerFileError
+from ..core.masking import scrub_texts
+from .reports import OFFICE, Sheet, _new_workbook, enterprise_file_tag, ticket_list
+from .writer import Table, atomic_path, write_tables
+
+
+def _dispatch_rows(dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
+    base = ticket_list(t, c, index, caller=caller)
+    items = dl.items.loc[index]
+    base.insert(0, "督办事项", ["；".join(r) for r in items["reasons"]])
+    base.insert(0, "优先级", [REASONS.index(r) + 1 for r in items["reason"]])
+    return base
+
+
+def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame,
+                   enterprises: pd.DataFrame, progress=lambda _: None) -> dict[str, object]:
+    """The office's dispatch workbook and one per enterprise with items; returns the paths."""
+    out_dir = Path(out_dir)
+    stamp = f"{dl.as_of:%Y-%m-%d}"
+    when = f"{dl.as_of:%Y年%m月%d日 %H:%M}"
+    office_path = out_dir / f"日调度_{stamp}.xlsx"
+
+    def write_office(tmp: str) -> None:
+        wb, f = _new_workbook(tmp)
+        sh = Sheet(wb, f, "汇总")
+        sh.title(f"{OFFICE}“接诉即办”日调度（{when}）")
+        sh.line(f"需督办工单 {len(dl.items)} 件。优先级：1 超期未办结 · 2 未确认归属 · 3 临期 · 4 材料将到期 · "
+                f"5 延期申请将截止 · 6 挂单中。明细见“督办清单”工作表（来话人信息不在本表中）。")
+        sh.row += 1
+        counts = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
+        sh.table(counts)
+        sh.widths([32, 12, 12, 8, 12, 14, 8, 8])
+        sh.print_setup()
+        ls = Sheet(wb, f, "督办清单")
+        ls.title(f"督办清单（{when}）")
+        head, _ = ls.table(_dispatch_rows(dl, t, c, dl.items.index, caller=False))
+        ls.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 16, 16, 10, 8, 16, 16, 8, 30])
+        ls.ws.freeze_panes(head + 1, 2)
+        ls.print_setup(repeat_row=head)
+        wb.close()
+
+    files = {"office": atomic_path(office_path, write_office), "enterprises": {}}
+    names = list(dict.fromkeys(dl.items["enterprise"]))
+    for k, name in enumerate(names, start=1):
+        progress(f"写入企业日调度 {k}/{len(names)}：{name}")
+        index = dl.items.index[dl.items["enterprise"] == name]
+
+        def write_one(tmp: str, name=name, index=index) -> None:
+            wb, f = _new_workbook(tmp)
+            sh = Sheet(wb, f, "督办清单")
+            sh.title(f"{name} 督办清单（{when}）")
+            sh.line(f"共 {len(index)} 件，请按优先级处理并及时向区国资委办公室反馈。来话人信息已脱敏，请勿外传（第20条）。")
+            head, _ = sh.table(_dispatch_rows(dl, t, c, index, caller=True))
+            sh.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 14, 8, 16, 16, 10, 8, 16, 16, 8, 30])
+            sh.ws.freeze_panes(head + 1, 2)
+            sh.print_setup(repeat_row=head)
+            wb.close()
+
+        path = out_dir / f"日调度_{stamp}_{enterprise_file_tag(name, enterprises)}.xlsx"
+        files["enterprises"][name] = atomic_path(path, write_one)
+    return files
+
+
+PUBLIC_COLUMNS = tuple(c for c in S.INPUT_NAMES if c not in S.PERSONAL_COLUMNS)
+
+
+def archive_frames(t: pd.DataFrame, c: pd.DataFrame, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    """The archive's sheets: 归档目录 (closed tickets by archive number) and one 年度台账 per year
+    of 派单时间. No caller name, phone or address; free text scrubbed (R19)."""
+    def public(index) -> pd.DataFrame:
+        frame = t.loc[index, list(PUBLIC_COLUMNS)].copy()
+        for col in S.FREE_TEXT_COLUMNS:
+            frame[col] = scrub_texts(frame[col])
+        frame[S.DEADLINE] = c.loc[index, S.DEADLINE]
+        frame[S.MATERIALS_DUE] = c.loc[index, S.MATERIALS_DUE]
+        frame[S.REPLY_DUE] = c.loc[index, S.REPLY_DUE]
+        frame[S.STATUS] = c.loc[index, S.STATUS]
+        frame[S.TIMELY] = c.loc[index, S.TIMELY].map({True: "是", False: "否"})
+        frame[S.FLAGS] = ["；".join(f) or None for f in c.loc[index, S.FLAGS]]
+        return frame
+
+    order = numbers.sort_values().index
+    catalogue = public(order)
+    catalogue.insert(0, ARCHIVE_NO, numbers.loc[order].to_numpy())
+    catalogue = pd.concat([catalogue, checklist(t, order)], axis=1)
+    frames = {"归档目录": catalogue}
+    years = t[S.DISPATCHED].dt.year
+    for year in sorted(years.dropna().unique().astype(int)):
+        index = t.index[(years == year).to_numpy()]
+        yearly = public(index)
+        yearly.insert(0, ARCHIVE_NO, numbers.reindex(index).to_numpy())
+        frames[f"{year}年度台账"] = yearly
+    return frames
+
+
+def write_archive(path: Path, frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> Path:
+    big = max((len(f) for f in frames.values()), default=0) > 200_000
+    notes = [f"统计时点：{as_of:%Y-%m-%d %H:%M}。归档号 = 办结年份-年内序号，已编号的工单保持原号。"
+             "本表不含来话人姓名、电话、地址（第20条）。"]
+    tables = [Table(name, frame, title=f"{name}（立卷存档，第17条）", notes=notes,
+                    widths={"诉求内容": 40, "承办企业": 30, "提示": 30, "备注": 24})
+              for name, frame in frames.items()]
+    return write_tables(path, tables, constant_memory=big)
+
+
+def read_numbers(path: Path) -> dict[str, str]:
+    """工单编号 → 归档号 from a previous archive workbook (empty if there is none)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        if "归档目录" not in reader.sheet_names:
+            return {}
+        frame = reader.load_sheet_by_name("归档目录", header_row=2, dtypes="string").to_pandas()   # title, blank, header
+    except Exception:  # noqa: BLE001 - never renumber silently over an archive we cannot read
+        raise LedgerFileError(f"无法读取已有的归档文件 {path.name}：为避免重复编号，请先移走或修复该文件") from None
+    if ARCHIVE_NO not in frame.columns or S.ID not in frame.columns:
+        return {}
+    frame = frame[[ARCHIVE_NO, S.ID]].dropna()
+    return dict(zip(frame[S.ID].astype(str), frame[ARCHIVE_NO].astype(str)))
