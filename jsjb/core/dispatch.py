@@ -94,7 +94,7 @@ def build(t: pd.DataFrame, c: pd.DataFrame, params: Params, as_of: pd.Timestamp,
             else:
                 parts.append(f"挂单中（已 {held_days[k]:.0f} 天）")
         texts.append(parts)
-    # order: enterprise, then most urgent reason, then the most overdue / least time left first
+    # within a reason: the most overdue / the least time left first
     urgency = np.where(first == 0, -overdue_h, left_h)
     items = pd.DataFrame({
         "enterprise": t.loc[idx, S.ENTERPRISE].fillna("（未分派）").to_numpy(),
@@ -104,10 +104,12 @@ def build(t: pd.DataFrame, c: pd.DataFrame, params: Params, as_of: pd.Timestamp,
         "reasons": texts,
         "hold_days": np.where(m[:, REASONS.index("挂单中")], held_days, np.nan),
     }, index=idx)
-    items = items.sort_values(["enterprise", "rank", "urgency"], kind="stable")
     counts = pd.DataFrame(m, columns=list(REASONS), index=idx)
-    counts["enterprise"] = items.loc[idx, "enterprise"].to_numpy()
+    counts["enterprise"] = items["enterprise"].to_numpy()
     table = counts.groupby("enterprise")[list(REASONS)].sum().astype(int)
     table["合计"] = counts.groupby("enterprise").size()
-    table = table.sort_values(["超期未办结", "合计"], ascending=False)
+    table = table.sort_values(["超期未办结", "合计"], ascending=False, kind="stable")
+    # enterprises in the summary's order (most overdue first), then most urgent reason, then time
+    items["group"] = items["enterprise"].map({name: k for k, name in enumerate(table.index)})
+    items = items.sort_values(["group", "rank", "urgency"], kind="stable").drop(columns="group")
     return DispatchList(as_of, items, table)

@@ -1,0 +1,151 @@
+"""日调度 and 归档: the rules (table-driven), the CLI end to end, stable archive numbers, no
+caller data in any output, and the input ledger's bytes unchanged after every command."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import ENTERPRISE, ticket, typed
+from outputs import caller_data, formulas_in, leaks, open_in_libreoffice
+
+from jsjb.cli import main
+from jsjb.core import dispatch
+from jsjb.core import schema as S
+from jsjb.core.archive import numbers
+from jsjb.core.calendar import WorkCalendar
+from jsjb.core.params import Params
+from jsjb.core.rules import compute
+from jsjb.io.reader import read_ledger
+
+AS_OF = "2023-10-10 12:00"      # a 一般 ticket dispatched 2023-09-28 10:00 is due 2023-10-11 23:59:59
+
+
+def listed(rows, as_of=AS_OF):
+    t = typed(rows)
+    c = compute(t, Params(), WorkCalendar(), pd.Timestamp(as_of))
+    dl = dispatch.build(t, c, Params(), pd.Timestamp(as_of))
+    return {t.at[i, S.ID]: r for i, r in zip(dl.items.index, dl.items["reason"])}, dl
+
+
+# (case, ticket fields, as_of, expected most urgent reason or None)
+CASES = [
+    ("overdue", {}, "2023-10-12 08:00", "超期未办结"),
+    ("due soon", {S.MATERIALS_AT: "2023-10-09 10:00"}, AS_OF, "临期"),
+    ("materials due soon", {}, "2023-10-09 12:00", "材料将到期"),
+    ("extension request deadline ahead (always also 临期)", {S.MATERIALS_AT: "2023-10-09 10:00"}, "2023-10-10 08:00",
+     "临期"),
+    ("no ownership reply", {S.FORWARDED: "2023-09-28 10:30"}, "2023-09-28 14:00", "未确认归属"),
+    ("on hold", {S.HOLD_START: "2023-10-01 09:00"}, AS_OF, "挂单中"),
+    ("closed tickets are not listed", {S.CLOSED: "2023-10-09 10:00"}, "2023-10-12 08:00", None),
+    ("returned tickets are not listed", {S.RETURNED: "2023-09-28 12:00"}, "2023-10-12 08:00", None),
+    ("nothing to do yet", {S.MATERIALS_AT: "2023-10-02 10:00", S.FORWARDED: "2023-09-28 10:30",
+                           S.CONFIRMED: "2023-09-28 11:00"}, "2023-10-05 10:00", None),
+]
+
+
+@pytest.mark.parametrize("case, fields, as_of, reason", CASES, ids=[c[0] for c in CASES])
+def test_dispatch_reasons(case, fields, as_of, reason):
+    got, _ = listed([ticket(**fields)], as_of)
+    assert got.get("T1") == reason
+
+
+def test_the_extension_request_deadline_is_among_the_reasons():
+    _, dl = listed([ticket(**{S.MATERIALS_AT: "2023-10-09 10:00"})], "2023-10-10 08:00")
+    assert dl.items["reasons"].iloc[0] == ["临期（剩余 40小时）", "如需延期须在 10-10 23:59 前申请（第13条）"]
+
+
+def test_dispatch_order_and_counts():
+    rows = [ticket(id="late2", **{S.DISPATCHED: "2023-09-20 10:00"}), ticket(id="late1"),
+            ticket(id="hold", **{S.HOLD_START: "2023-10-01 09:00"}),
+            ticket(id="other", **{S.ENTERPRISE: "东胜区水务有限责任公司"})]
+    got, dl = listed(rows, "2023-10-12 08:00")
+    assert list(dl.items.index.map(lambda i: rows[i][S.ID])) == ["late2", "late1", "hold", "other"]
+    assert dl.counts.loc[ENTERPRISE, "超期未办结"] == 2 and dl.counts.loc[ENTERPRISE, "合计"] == 3
+    hold = dl.items[dl.items["reason"] == "挂单中"].iloc[0]
+    assert hold["hold_days"] == pytest.approx(10.96, abs=0.01) and "挂单中（已 11 天）" in hold["reasons"]
+
+
+def test_archive_numbers_are_stable_and_never_duplicated():
+    rows = [ticket(id="B", **{S.CLOSED: "2023-10-05 10:00"}), ticket(id="A", **{S.CLOSED: "2023-10-05 10:00"}),
+            ticket(id="C", **{S.CLOSED: "2024-01-03 10:00"}), ticket(id="D")]
+    t = typed(rows)
+    c = compute(t, Params(), WorkCalendar(), pd.Timestamp("2024-02-01"))
+    first = numbers(t, c)
+    assert dict(zip(t.loc[first.index, S.ID], first)) == {"A": "2023-00001", "B": "2023-00002", "C": "2024-00001"}
+    # D closes later, backdated before A and B: existing numbers stay, D continues the sequence
+    rows[3][S.CLOSED] = "2023-10-01 09:00"
+    t = typed(rows)
+    c = compute(t, Params(), WorkCalendar(), pd.Timestamp("2024-02-01"))
+    again = numbers(t, c, dict(zip(t.loc[first.index, S.ID], first)))
+    assert dict(zip(t.loc[again.index, S.ID], again)) == {"A": "2023-00001", "B": "2023-00002", "C": "2024-00001",
+                                                           "D": "2023-00003"}
+
+
+# -- end to end through the CLI ---------------------------------------------------------------
+AS_OF_SAMPLE = "2026-01-05T10:00"
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    path = tmp_path_factory.mktemp("everyday") / "台账.xlsx"
+    assert main(["sample", str(path), "--rows", "900", "--seed", "5", "-q"]) == 0
+    return path
+
+
+def run_json(capsys, argv) -> dict:
+    assert main([*argv, "--json", "-q"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_dispatch_cli(ledger, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("JSJB_LOG", str(tmp_path / "log.csv"))
+    before = digest(ledger)
+    data = run_json(capsys, ["dispatch", str(ledger), "--as-of", AS_OF_SAMPLE, "--out", str(tmp_path)])
+    assert digest(ledger) == before
+    assert data["as_of"] == "2026-01-05T10:00:00" and data["items"]
+    assert all({"id", "enterprise", "status", "deadline", "flags"} <= set(i) for i in data["items"])
+    assert {i["status"] for i in data["items"]} <= {"超期未办结", "临期", "在办", "挂单中"}
+    files = [Path(data["files"]["office"]), *map(Path, data["files"]["enterprises"].values())]
+    assert all(f.exists() for f in files)
+    secrets = caller_data(read_ledger(ledger).tickets)
+    for f in files:
+        assert leaks(f, secrets) == [] and formulas_in(f) == []
+    assert all(open_in_libreoffice(files[:3]).values())
+    from jsjb.io.runlog import read
+
+    (entry,) = read(tmp_path / "log.csv")
+    assert entry["任务"] == "日调度" and entry["工单数"] == str(len(data["items"]))
+
+
+def test_archive_cli_rerun_and_growth(ledger, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("JSJB_LOG", str(tmp_path / "log.csv"))
+    out = tmp_path / "归档.xlsx"
+    before = digest(ledger)
+    first = run_json(capsys, ["archive", str(ledger), "--as-of", AS_OF_SAMPLE, "--out", str(out)])
+    assert first["new"] == first["archived"] > 0 and first["years"] == ["2025年度台账"]
+    from jsjb.io.everyday import read_numbers
+
+    numbers1 = read_numbers(out)
+    again = run_json(capsys, ["archive", str(ledger), "--as-of", AS_OF_SAMPLE, "--out", str(out)])
+    assert again["new"] == 0 and read_numbers(out) == numbers1
+    assert len(set(numbers1.values())) == len(numbers1)                      # no duplicates
+    earlier = run_json(capsys, ["archive", str(ledger), "--as-of", "2025-12-01T00:00", "--out", str(tmp_path / "e.xlsx")])
+    assert earlier["archived"] < first["archived"]
+    assert digest(ledger) == before
+    secrets = caller_data(read_ledger(ledger).tickets)
+    assert leaks(out, secrets) == [] and formulas_in(out) == []
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["归档目录", "2025年度台账"]
+    header = [c.value for c in next(wb["归档目录"].iter_rows(min_row=3, max_row=3))]
+    assert header[0] == "归档号" and {"电子工单", "正式回复文件", "佐证材料", S.DEADLINE, S.STATUS} <= set(header)
+    assert not {S.CALLER, S.PHONE, S.ADDRESS} & set(header)
+    assert [r["任务"] for r in __import__("jsjb.io.runlog", fromlist=["read"]).read(tmp_path / "log.csv")] == \
+        ["归档"] * 3
