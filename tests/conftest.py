@@ -5,6 +5,10 @@ import sys
 # a real Book/Sheet/Range API on Linux. Must be set before anything imports xlwings.
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+sys.path.insert(0, os.path.dirname(__file__))
+import xlwings_harness  # noqa: E402
+
+xlwings_harness.install()
 
 import pytest
 from hypothesis import settings

@@ -192,20 +192,21 @@ def _deadline(dispatched, limit_type, legal_date, extension_days, hold_start, ho
                         S.LIMIT_TYPE: cols["时限类型"], S.LEGAL_DATE: cols["法定期限"], S.EXT1_DAYS: ext,
                         S.HOLD_START: cols["挂单开始"], S.HOLD_END: cols["挂单结束"]}, dtype=object)
     typed, computed, errors, rows = _evaluate(raw, cal, prm, today())
+    deadlines = computed[S.DEADLINE].astype(object).to_numpy()      # Timestamps (datetime subclass)
+    valid = computed[S.DEADLINE].notna().to_numpy()
+    years = computed["missing_year"].to_numpy()
+    dispatched = typed[S.DISPATCHED].notna().to_numpy()
+    legal = (typed[S.LIMIT_TYPE] == "法定").to_numpy()
     out: list[object] = [""] * n
-    for k, i in enumerate(rows):
+    for k, i in enumerate(rows.tolist()):
         if errors[i]:
             out[i] = errors[i]
-            continue
-        dl = computed[S.DEADLINE].iloc[k]
-        year = computed["missing_year"].iloc[k]
-        if year != NO_YEAR:
-            out[i] = _missing_year_text(int(year))
-        elif pd.notna(dl):
-            out[i] = out_time(dl)
-        elif typed[S.DISPATCHED].notna().iloc[k]:
-            out[i] = (f"{ERROR_PREFIX}时限类型为“法定”时须填写法定期限" if typed[S.LIMIT_TYPE].iloc[k] == "法定"
-                      else f"{ERROR_PREFIX}缺少时限类型")
+        elif years[k] != NO_YEAR:
+            out[i] = _missing_year_text(int(years[k]))
+        elif valid[k]:
+            out[i] = deadlines[k]
+        elif dispatched[k]:
+            out[i] = f"{ERROR_PREFIX}时限类型为“法定”时须填写法定期限" if legal[k] else f"{ERROR_PREFIX}缺少时限类型"
     return shape(out, any_range)
 
 

@@ -80,6 +80,11 @@ def _text(col: pd.Series) -> pd.Series:
         text = text.where(text != "")
         return text.astype(object).where(text.notna(), None)
 
+    if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):       # all text: vectorised
+        text = pd.Series(col.where(col.notna(), None), dtype="str").str.strip()
+        text = text.where(text != "")
+        return text.astype(object).where(text.notna(), None)
+
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
@@ -89,6 +94,14 @@ def _text(col: pd.Series) -> pd.Series:
         return text or None
     out = col.map(one).astype(object)
     return out.where(out.notna(), None)         # pandas may infer str and turn None into NaN
+
+
+def _empty(col: S.Column, n: int) -> pd.Series:
+    if col.kind in (S.DATETIME, S.DATE):
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if col.kind == S.DAYS:
+        return pd.Series(np.nan, index=range(n), dtype="float64")
+    return pd.Series([None] * n, dtype=object)
 
 
 def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple[pd.DataFrame, list[Issue]]:
@@ -110,8 +123,10 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple
     rows = rows[keep].reset_index(drop=True)
     out = {}
     for col in S.INPUT_COLUMNS:
-        values = raw[col.name] if col.name in raw.columns else pd.Series([None] * len(raw), dtype=object)
-        values = values.reset_index(drop=True)
+        if col.name not in raw.columns:             # an absent column is simply empty
+            out[col.name] = _empty(col, len(raw))
+            continue
+        values = raw[col.name].reset_index(drop=True)
         if col.kind in (S.DATETIME, S.DATE):
             times, bad = to_timestamps(values)
             if col.kind == S.DATE:

@@ -32,9 +32,11 @@ def is_blank(values: pd.Series) -> pd.Series:
         return (values.isna() | (values.str.strip() == "")).fillna(True).astype(bool)
     blank = values.isna()
     if values.dtype == object and len(values):
-        text = values[~blank].map(lambda v: isinstance(v, str) and not v.strip())
-        blank.loc[text.index[text.to_numpy(dtype=bool)]] = True
-    return blank
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind in ("string", "mixed", "mixed-integer", "mixed-integer-float", "empty"):
+            text = values.where(~blank, None).astype("str").str.strip()
+            blank = blank | (text == "").fillna(False)
+    return blank.astype(bool)
 
 
 def to_timestamps(values) -> tuple[pd.Series, pd.Series]:
@@ -52,6 +54,9 @@ def to_timestamps(values) -> tuple[pd.Series, pd.Series]:
         return _from_serials(s.astype(float))
     if _is_text_dtype(s):
         return _from_text(s)
+    fast = _homogeneous(s)
+    if fast is not None:
+        return fast
     blank = is_blank(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = s[~blank]
@@ -78,8 +83,30 @@ def to_timestamps(values) -> tuple[pd.Series, pd.Series]:
     return out, bad
 
 
+READER_FORMAT = "%Y-%m-%d %H:%M:%S"     # how the reader (fastexcel, text mode) renders a date cell
+
+
 def _from_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Fast path for a column of text cells (the reader's Arrow strings): all vectorised."""
+    """Fast path for a column of text cells (the reader's Arrow strings): all vectorised.
+    Cells in the reader's own date rendering are parsed by Arrow in one pass; only the rest
+    (serial numbers, other spellings) go through the general parser."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_trim_whitespace(pa.array(s, type=pa.string()))
+    fast = pc.strptime(arr, format=READER_FORMAT, unit="s", error_is_null=True)
+    parsed = pd.Series(fast.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
+    rest = (parsed.isna() & s.notna()).to_numpy()
+    if not rest.any():
+        return parsed, pd.Series(False, index=s.index)
+    times, bad = _from_text_general(s[rest])
+    parsed[rest] = times.to_numpy()
+    out_bad = pd.Series(False, index=s.index)
+    out_bad[rest] = bad.to_numpy()
+    return parsed, out_bad
+
+
+def _from_text_general(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = s.str.strip()
     blank = (text.isna() | (text == "")).fillna(True).astype(bool).to_numpy()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -89,7 +116,7 @@ def _from_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         out[numeric] = times.to_numpy()
     rest = ~numeric & ~blank
     if rest.any():
-        out[rest] = _parse_text(text[rest].astype(object)).to_numpy()
+        out[rest] = _parse_text(text[rest]).to_numpy()
     bad = pd.Series(~blank & out.isna().to_numpy(), index=s.index)
     return out, bad
 
@@ -107,6 +134,31 @@ def _parse_text(text: pd.Series) -> pd.Series:
     if missed.any():
         parsed[missed] = text[missed].map(_loose).astype("datetime64[ns]")
     return parsed
+
+
+def _homogeneous(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    """Whole-column fast paths for object columns of one kind (what a UDF usually receives):
+    all numbers (Excel serials), all text, or all datetimes — with blanks (None, NaN, '')."""
+    filled = s[~(s.isna() | (s == "")).to_numpy()]
+    if filled.empty:
+        return None
+    kind = pd.api.types.infer_dtype(filled, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float"):
+        numbers = pd.Series(np.nan, index=s.index, dtype=float)
+        numbers[filled.index] = filled.astype(float)
+        times, bad = _from_serials(numbers)
+        return times, bad
+    if kind == "string":
+        text = pd.Series(s.where(s.notna(), None), dtype="str")
+        return _from_text(text)
+    if kind in ("datetime", "datetime64"):
+        times = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        converted = pd.to_datetime(filled, errors="coerce")
+        if getattr(converted.dt, "tz", None) is not None:
+            converted = converted.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        times[filled.index] = converted.astype("datetime64[ns]")
+        return times, pd.Series(False, index=s.index) | (times.isna() & s.index.isin(filled.index))
+    return None
 
 
 def _native(v):
