@@ -63,7 +63,7 @@ def _progress(args) -> jobs.Progress:
 
 
 def _emit_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
     sys.stdout.write("\n")
 
 
@@ -135,8 +135,7 @@ def cmd_compute(args) -> int:
             raise InvalidValue("--out", args.out, "不能覆盖输入台账，请换一个文件名")
         frame = jobs.computed_frame(ev, mask=args.mask)
         with jobs.Timer(progress)(f"写入 {out}"):
-            write_tables(out, [Table("计算结果", frame, widths={"诉求内容": 40, "提示": 40})],
-                         constant_memory=len(frame) > 200_000)
+            write_tables(out, [Table("计算结果", frame, widths={"诉求内容": 40, "提示": 40})])
         _log(args, "计算", f"{ev.as_of:%Y-%m-%d %H:%M}", len(frame), [out], "已脱敏" if args.mask else "")
     if args.json:
         _emit_json(jobs.compute_json(ev))

@@ -110,8 +110,11 @@ def check_json(ev: Evaluated) -> dict:
 
 # -- compute ----------------------------------------------------------------------------------
 def _iso_column(col: pd.Series) -> list:
-    text = col.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
-    return text.where(col.notna().to_numpy(), None).tolist()
+    """datetime64 column → ISO texts (seconds), None for NaT — vectorised by numpy."""
+    values = col.to_numpy(dtype="datetime64[s]")
+    text = np.datetime_as_string(values, unit="s").astype(object)
+    text[np.isnat(values)] = None
+    return text.tolist()
 
 
 def computed_flags(ev: Evaluated) -> list[list[str]]:

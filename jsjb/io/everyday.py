@@ -46,7 +46,7 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         sh.print_setup()
         ls = Sheet(wb, f, "督办清单")
         ls.title(f"督办清单（{when}）")
-        head, _ = ls.table(_dispatch_rows(dl, t, c, dl.items.index, caller=False))
+        head, _ = ls.table(_dispatch_rows(dl, t, c, dl.items.index, caller=False), plain=True)
         ls.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 16, 16, 10, 8, 16, 16, 8, 30])
         ls.ws.freeze_panes(head + 1, 2)
         ls.print_setup(repeat_row=head)
@@ -63,7 +63,7 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
             sh = Sheet(wb, f, "督办清单")
             sh.title(f"{name} 督办清单（{when}）")
             sh.line(f"共 {len(index)} 件，请按优先级处理并及时向区国资委办公室反馈。来话人信息已脱敏，请勿外传（第20条）。")
-            head, _ = sh.table(_dispatch_rows(dl, t, c, index, caller=True))
+            head, _ = sh.table(_dispatch_rows(dl, t, c, index, caller=True), plain=True)
             sh.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 14, 8, 16, 16, 10, 8, 16, 16, 8, 30])
             sh.ws.freeze_panes(head + 1, 2)
             sh.print_setup(repeat_row=head)
@@ -107,13 +107,12 @@ def archive_frames(t: pd.DataFrame, c: pd.DataFrame, numbers: pd.Series) -> dict
 
 
 def write_archive(path: Path, frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> Path:
-    big = max((len(f) for f in frames.values()), default=0) > 200_000
     notes = [f"统计时点：{as_of:%Y-%m-%d %H:%M}。归档号 = 办结年份-年内序号，已编号的工单保持原号。"
              "本表不含来话人姓名、电话、地址（第20条）。"]
     tables = [Table(name, frame, title=f"{name}（立卷存档，第17条）", notes=notes,
                     widths={"诉求内容": 40, "承办企业": 30, "提示": 30, "备注": 24})
               for name, frame in frames.items()]
-    return write_tables(path, tables, constant_memory=big)
+    return write_tables(path, tables)
 
 
 def read_numbers(path: Path) -> dict[str, str]:

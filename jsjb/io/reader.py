@@ -43,14 +43,22 @@ def _sheet(reader, name: str, wanted: tuple[str, ...] | None = None) -> pd.DataF
     """One sheet as text cells (Arrow strings), header in row 1, only the wanted columns
     (matched after stripping white space). Loaded once, every column as text."""
     try:
-        frame = reader.load_sheet_by_name(name, dtypes="string").to_pandas()
+        table = reader.load_sheet_by_name(name, dtypes="string").to_arrow()
     except Exception:
         return pd.DataFrame()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    if wanted is not None:
-        frame = frame[[c for c in frame.columns if c in wanted]]
-    return frame
+    names = [str(c).strip() for c in table.column_names]
+    keep = [i for i, c in enumerate(names) if (wanted is None or c in wanted) and c not in names[:i]]
+    table = table.select(keep).rename_columns([names[i] for i in keep])
+    return table.to_pandas(types_mapper=_as_pandas_str)
+
+
+def _as_pandas_str(arrow_type):
+    """Arrow strings → pandas' Arrow-backed str dtype (no per-cell Python objects)."""
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype("pyarrow", na_value=float("nan"))
+    return None
 
 
 def read_sheets(path: str | os.PathLike) -> dict[str, pd.DataFrame | None]:

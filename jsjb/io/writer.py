@@ -92,8 +92,33 @@ def _column_values(col: pd.Series) -> list:
     return out
 
 
-def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memory: bool = False) -> Path:
-    """Write the tables as sheets of a new workbook at ``path`` (atomically)."""
+def _cell_writer(ws, col: pd.Series, date_format, number_format):
+    """The write call for one column's values, chosen once from its dtype (not per cell)."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return lambda r, c, v: ws.write_datetime(r, c, v, date_format)
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return lambda r, c, v: ws.write_number(r, c, v, number_format)
+
+    def mixed(r, c, v):
+        if isinstance(v, str):
+            ws.write_string(r, c, v)
+        elif isinstance(v, dt.datetime):
+            ws.write_datetime(r, c, v, date_format)
+        elif isinstance(v, (int, float)):
+            ws.write_number(r, c, v, number_format)
+        else:
+            ws.write_string(r, c, str(v))
+    return mixed
+
+
+BIG_TABLE = 20_000      # rows above which workbooks are streamed (XlsxWriter constant-memory mode)
+
+
+def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memory: bool | None = None) -> Path:
+    """Write the tables as sheets of a new workbook at ``path`` (atomically). Large tables are
+    streamed row by row (constant memory) unless told otherwise."""
+    if constant_memory is None:
+        constant_memory = max((len(t.frame) for t in tables), default=0) > BIG_TABLE
 
     def write(tmp: str) -> None:
         wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
@@ -124,25 +149,18 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
                     fmt = fmt_pct
                 ws.set_column(j, j, width, fmt)
             data = [_column_values(table.frame[c]) for c in cols]
-            for i, row in enumerate(zip(*data)):
-                r = row0 + 1 + i
+            writers = [_cell_writer(ws, table.frame[c], fmt_d if c in table.dates else fmt_dt,
+                                    fmt_pct if c in table.percent else None) for c in cols]
+            for i, row in enumerate(zip(*data), start=row0 + 1):       # row order: constant-memory safe
                 for j, v in enumerate(row):
-                    if v is None:
-                        continue
-                    if isinstance(v, str):
-                        ws.write_string(r, j, v)
-                    elif isinstance(v, dt.datetime):
-                        ws.write_datetime(r, j, v, fmt_d if cols[j] in table.dates else fmt_dt)
-                    elif isinstance(v, (int, float)):
-                        ws.write_number(r, j, v, fmt_pct if cols[j] in table.percent else None)
-                    else:
-                        ws.write_string(r, j, str(v))
+                    if v is not None:
+                        writers[j](i, j, v)
             last = row0 + len(table.frame)
             for k, line in enumerate(table.notes):
                 ws.write_string(last + 2 + k, 0, line, fmt_note)
             if cols:
                 ws.freeze_panes(row0 + 1, 0)
-                if len(table.frame) and not constant_memory:
+                if len(table.frame):
                     ws.autofilter(row0, 0, last, len(cols) - 1)
             if table.landscape:
                 ws.set_landscape()
