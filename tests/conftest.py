@@ -10,10 +10,8 @@ import xlwings_harness  # noqa: E402
 
 xlwings_harness.install()
 
-import pytest
-from hypothesis import settings
-
-sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=150, deadline=None)
 settings.register_profile("dev", max_examples=60, deadline=None)
