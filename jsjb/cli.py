@@ -185,7 +185,7 @@ def _report_warnings(data: dict) -> None:
 
 def cmd_bulletin(args) -> int:
     from .core import stats
-    from .io.reports import bulletin_files
+    from .io.reports import bulletin_files, parallel_workers
 
     progress = _progress(args)
     period = stats.month(args.month)
@@ -193,7 +193,8 @@ def cmd_bulletin(args) -> int:
     rep = jobs.make_report(ev, period)
     data = jobs.report_json(ev, rep)
     with jobs.Timer(progress)("写入月通报工作簿"):
-        files = bulletin_files(_out_dir(args), rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+        files = bulletin_files(_out_dir(args), rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress,
+                               workers=parallel_workers())
     data["files"] = {"bulletin": str(files["bulletin"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
     _log(args, "月通报", period.label, int(rep.table["received"].sum()), [files["bulletin"], *files["enterprises"].values()])
     _report_warnings(data)

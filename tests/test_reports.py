@@ -148,3 +148,16 @@ def test_assessment_rejects_manual_items_above_their_maximum(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "考核录入" in err and "制度建设" in err and "12" in err
     assert not (tmp_path / "年度考核_2025.xlsx").exists()
+
+
+def test_tables_longer_than_an_excel_sheet_continue_on_further_sheets():
+    import pandas as pd
+
+    from jsjb.io.writer import Table, split_for_excel
+
+    frame = pd.DataFrame({"a": range(25)})
+    parts = split_for_excel([Table("归档目录", frame, title="标题", notes=["说明"])], max_rows=10)
+    assert [p.name for p in parts] == ["归档目录"] + [f"归档目录（续{k}）" for k in range(2, 8)]   # 4 rows fit
+    assert sum(len(p.frame) for p in parts) == 25
+    assert all(len(p.frame) + 3 + 3 <= 10 for p in parts)
+    assert pd.concat([p.frame for p in parts])["a"].tolist() == list(range(25))

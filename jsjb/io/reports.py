@@ -337,16 +337,46 @@ def write_assessment(path: Path, rep: Report) -> Path:
     return atomic_path(path, write)
 
 
+def _write_enterprise_job(args) -> Path:
+    return write_enterprise(*args)
+
+
+def parallel_workers() -> int:
+    """Processes for independent workbooks: the cores, where fork is safe (Linux); else 1."""
+    import multiprocessing
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def bulletin_files(out_dir: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame,
-                   enterprises: pd.DataFrame, progress=lambda _: None) -> dict[str, object]:
-    """The bulletin and one workbook per enterprise; returns {"bulletin": path, "enterprises": {name: path}}."""
+                   enterprises: pd.DataFrame, progress=lambda _: None, workers: int = 1) -> dict[str, object]:
+    """The bulletin and one workbook per enterprise; returns {"bulletin": path, "enterprises": {name: path}}.
+    ``workers`` > 1 writes the enterprise workbooks in parallel processes (each gets only its rows)."""
     out_dir = Path(out_dir)
     label = rep.period.label
     main = write_bulletin(out_dir / f"月通报_{label}.xlsx", rep, t, c)
-    files = {}
     names = [n for n in rep.table["enterprise"] if n is not None]
-    for k, name in enumerate(names, start=1):
-        progress(f"写入企业工作簿 {k}/{len(names)}：{name}")
-        files[name] = write_enterprise(out_dir / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx",
-                                       rep, name, t, c)
+    in_period = ((t[S.DISPATCHED] >= rep.period.start) & (t[S.DISPATCHED] < rep.period.end)).fillna(False).to_numpy()
+    jobs = []
+    for name in names:
+        mine = in_period & (t[S.ENTERPRISE] == name).to_numpy()
+        path = out_dir / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx"
+        jobs.append((path, rep, name, t[mine], c[mine]))
+    files = {}
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        progress(f"并行写入 {len(jobs)} 个企业工作簿（{workers} 个进程）")
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for name, path in zip(names, pool.map(_write_enterprise_job, jobs)):
+                files[name] = path
+    else:
+        for k, job in enumerate(jobs, start=1):
+            progress(f"写入企业工作簿 {k}/{len(jobs)}：{job[2]}")
+            files[job[2]] = write_enterprise(*job)
     return {"bulletin": main, "enterprises": files}

@@ -112,6 +112,23 @@ def _cell_writer(ws, col: pd.Series, date_format, number_format):
 
 
 BIG_TABLE = 20_000      # rows above which workbooks are streamed (XlsxWriter constant-memory mode)
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def split_for_excel(tables: list[Table], max_rows: int = EXCEL_MAX_ROWS) -> list[Table]:
+    """Excel sheets hold 1,048,576 rows; XlsxWriter silently skips rows past that. A table too
+    long for one sheet continues on sheets named “名称（续2）”, “名称（续3）”… so no row is lost."""
+    out = []
+    for t in tables:
+        room = max_rows - (3 if t.title else 1) - (len(t.notes) + 2 if t.notes else 0)
+        if len(t.frame) <= room:
+            out.append(t)
+            continue
+        for k, start in enumerate(range(0, len(t.frame), room), start=1):
+            name = t.name if k == 1 else f"{t.name[:26]}（续{k}）"
+            out.append(Table(name, t.frame.iloc[start:start + room], t.title, t.notes, t.widths, t.percent, t.dates,
+                             t.landscape))
+    return out
 
 
 def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memory: bool | None = None) -> Path:
@@ -119,6 +136,7 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
     streamed row by row (constant memory) unless told otherwise."""
     if constant_memory is None:
         constant_memory = max((len(t.frame) for t in tables), default=0) > BIG_TABLE
+    tables = split_for_excel(tables)
 
     def write(tmp: str) -> None:
         wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
