@@ -90,23 +90,37 @@ def JSJB_WORKDAY(start, days, holidays=None):
     return _safe(_workday, start, days, holidays)
 
 
+def _no_error(errors: list[str | None]) -> np.ndarray:
+    return np.array([e is None for e in errors], dtype=bool)
+
+
+def _calendar_results(n: int, ok: np.ndarray, res: np.ndarray, missing: np.ndarray, convert,
+                      errors: list[str | None], any_range: bool):
+    """Result cells of a calendar column function: the value, a missing-year message, or the
+    input error; blank where the input was blank."""
+    out: list[object] = [""] * n
+    for i, r, y in zip(np.flatnonzero(ok), res, missing):
+        out[i] = _missing_year_text(int(y)) if y != NO_YEAR else convert(r)
+    for i, e in enumerate(errors):
+        if e:
+            out[i] = e
+    return shape(out, any_range)
+
+
+def _day_numbers(ts: pd.Series) -> np.ndarray:
+    return ts.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
 def _workday(start, days, holidays):
     cols, n, any_range = broadcast({"开始": start, "天数": days})
     cal = calendar(holidays)
     errors: list[str | None] = [None] * n
     ts = times("开始", cols["开始"], errors)
     steps = integers("天数", cols["天数"], errors)
-    ok = ts.notna().to_numpy() & np.array([e is None for e in errors])
-    out: list[object] = [""] * n
-    if ok.any():
-        d = ts[ok].to_numpy().astype("datetime64[D]").astype(np.int64)
-        res, missing = cal.add_days(d, steps[ok])
-        for i, r, y in zip(np.flatnonzero(ok), res, missing):
-            out[i] = _missing_year_text(int(y)) if y != NO_YEAR else dt.datetime.combine(from_day_number(r), dt.time())
-    for i, e in enumerate(errors):
-        if e:
-            out[i] = e
-    return shape(out, any_range)
+    ok = ts.notna().to_numpy() & _no_error(errors)
+    res, missing = cal.add_days(_day_numbers(ts[ok]), steps[ok])
+    return _calendar_results(n, ok, res, missing, lambda r: dt.datetime.combine(from_day_number(r), dt.time()),
+                             errors, any_range)
 
 
 # -- JSJB_NETWORKDAYS -----------------------------------------------------------------------------
@@ -125,18 +139,9 @@ def _networkdays(start, end, holidays):
     errors: list[str | None] = [None] * n
     a = times("开始", cols["开始"], errors)
     b = times("结束", cols["结束"], errors)
-    ok = a.notna().to_numpy() & b.notna().to_numpy() & np.array([e is None for e in errors])
-    out: list[object] = [""] * n
-    if ok.any():
-        da = a[ok].to_numpy().astype("datetime64[D]").astype(np.int64)
-        db = b[ok].to_numpy().astype("datetime64[D]").astype(np.int64)
-        res, missing = cal.count_days(da, db)
-        for i, r, y in zip(np.flatnonzero(ok), res, missing):
-            out[i] = _missing_year_text(int(y)) if y != NO_YEAR else int(r)
-    for i, e in enumerate(errors):
-        if e:
-            out[i] = e
-    return shape(out, any_range)
+    ok = a.notna().to_numpy() & b.notna().to_numpy() & _no_error(errors)
+    res, missing = cal.count_days(_day_numbers(a[ok]), _day_numbers(b[ok]))
+    return _calendar_results(n, ok, res, missing, int, errors, any_range)
 
 
 # -- JSJB_DEADLINE (and the full ledger path it shares with JSJB_FLAGS) ------------------------------
