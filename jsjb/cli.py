@@ -304,7 +304,7 @@ def cmd_mail(args) -> int:
             raise InvalidValue("--smtp", args.smtp, "应为 主机:端口，如 smtp.example.invalid:587")
         port = int(port_text)
     settings = mailer.Settings.from_env(host=host, port=port, security=args.security, user=args.user,
-                                        sender=args.sender)
+                                        sender=args.sender, cafile=args.cafile)
     outgoing, report = mailer.plan(Path(args.dir), ledger.enterprises, args.month)
     if args.dry_run:
         mailer.dry_run(outgoing, Path(args.dir), settings.sender, report)
@@ -453,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--security", choices=("starttls", "ssl", "none"), help="加密方式（默认取 JSJB_SMTP_SECURITY，否则 none）")
     c.add_argument("--user", metavar="USER", help="登录用户名（默认取 JSJB_SMTP_USER）；密码取 JSJB_SMTP_PASSWORD 或提示输入")
     c.add_argument("--from", dest="sender", metavar="ADDR", help="发件人地址（默认取 JSJB_SMTP_FROM 或用户名）")
+    c.add_argument("--cafile", metavar="PEM", help="额外信任的 CA 证书（单位内部邮件服务器用，默认取 JSJB_SMTP_CAFILE）")
     c.add_argument("--dry-run", action="store_true", help="不发送，只列出将发送的邮件并保存为 .eml 文件")
     json_arg(c)
 

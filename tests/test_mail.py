@@ -145,3 +145,58 @@ def test_period_selection(bulletin, capsys):
             mailer.find_period(out, None)
         finally:
             extra.unlink()
+
+
+# -- TLS: STARTTLS and implicit SSL, with a throwaway certificate for 127.0.0.1 --------------------
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+                   check=True, capture_output=True)
+    return d / "cert.pem", d / "key.pem"
+
+
+def tls_server(certificate, implicit: bool):
+    import ssl as ssl_module
+
+    cert, key = certificate
+    context = ssl_module.create_default_context(ssl_module.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    inbox = Inbox()
+    port = free_port()
+    if implicit:
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context)
+    else:
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True)
+    controller.start()
+    return controller, inbox, f"127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("security, implicit", [("starttls", False), ("ssl", True)])
+def test_tls_with_the_office_ca(certificate, bulletin, capsys, security, implicit):
+    controller, inbox, where = tls_server(certificate, implicit)
+    try:
+        code, report, err = mail(capsys, bulletin, "--smtp", where, "--security", security,
+                                 "--cafile", str(certificate[0]))
+        assert len(report["sent"]) == 7 and len(inbox.messages) == 7, err
+        # without trusting the office CA the server's certificate is refused: nothing is sent
+        code, report, err = mail(capsys, bulletin, "--smtp", where, "--security", security)
+        assert code == 2 and "无法连接邮件服务器" in err and "CERTIFICATE" in err.upper()
+        assert len(inbox.messages) == 7
+    finally:
+        controller.stop()
+
+
+def test_the_ledger_is_never_modified_by_mailing(bulletin, capsys):
+    import hashlib
+
+    ledger, _ = bulletin
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    mail(capsys, bulletin, "--dry-run")
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before

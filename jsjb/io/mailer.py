@@ -1,7 +1,8 @@
 """E-mailing each enterprise its own bulletin workbook over SMTP (发送通报).
 
 Settings come from options or the environment (JSJB_SMTP_HOST, JSJB_SMTP_PORT,
-JSJB_SMTP_SECURITY = starttls/ssl/none, JSJB_SMTP_USER, JSJB_SMTP_FROM); the password from
+JSJB_SMTP_SECURITY = starttls/ssl/none, JSJB_SMTP_USER, JSJB_SMTP_FROM, JSJB_SMTP_CAFILE for a
+mail server whose certificate comes from an internal CA); TLS always verifies the server. The password from
 JSJB_SMTP_PASSWORD or a prompt — never from the workbook. A failed recipient never stops the
 others; the report says exactly what was sent, what failed and what was skipped, and why.
 """
@@ -42,6 +43,7 @@ class Settings:
     password: str | None = None
     sender: str = "jsjb@localhost"
     timeout: float = 20.0
+    cafile: str | None = None         # extra CA certificates to trust (an office's internal mail CA)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -53,6 +55,7 @@ class Settings:
             "user": env.get("JSJB_SMTP_USER") or None,
             "password": env.get("JSJB_SMTP_PASSWORD") or None,
             "sender": env.get("JSJB_SMTP_FROM") or env.get("JSJB_SMTP_USER") or "jsjb@localhost",
+            "cafile": env.get("JSJB_SMTP_CAFILE") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values["security"] not in ("starttls", "ssl", "none"):
@@ -135,11 +138,11 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     try:
         if settings.security == "ssl":
             server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                      context=ssl.create_default_context())
+                                      context=ssl.create_default_context(cafile=settings.cafile))
         else:
             server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
             if settings.security == "starttls":
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=ssl.create_default_context(cafile=settings.cafile))
         if settings.user:
             server.login(settings.user, settings.password or "")
         return server

@@ -112,6 +112,7 @@ def _cell_writer(ws, col: pd.Series, date_format, number_format):
 
 
 BIG_TABLE = 20_000      # rows above which workbooks are streamed (XlsxWriter constant-memory mode)
+CHUNK_ROWS = 50_000     # rows converted to Python values at once (bounds memory on million-row tables)
 EXCEL_MAX_ROWS = 1_048_576
 
 
@@ -166,13 +167,15 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
                 elif name in table.percent:
                     fmt = fmt_pct
                 ws.set_column(j, j, width, fmt)
-            data = [_column_values(table.frame[c]) for c in cols]
             writers = [_cell_writer(ws, table.frame[c], fmt_d if c in table.dates else fmt_dt,
                                     fmt_pct if c in table.percent else None) for c in cols]
-            for i, row in enumerate(zip(*data), start=row0 + 1):       # row order: constant-memory safe
-                for j, v in enumerate(row):
-                    if v is not None:
-                        writers[j](i, j, v)
+            for start in range(0, len(table.frame), CHUNK_ROWS):       # Python objects for one chunk at a time
+                part = table.frame.iloc[start:start + CHUNK_ROWS]
+                data = [_column_values(part[c]) for c in cols]
+                for i, row in enumerate(zip(*data), start=row0 + 1 + start):   # row order: constant-memory safe
+                    for j, v in enumerate(row):
+                        if v is not None:
+                            writers[j](i, j, v)
             last = row0 + len(table.frame)
             for k, line in enumerate(table.notes):
                 ws.write_string(last + 2 + k, 0, line, fmt_note)
