@@ -29,10 +29,13 @@ class ArgumentError(Exception):
 def cells(value) -> tuple[list, bool]:
     """An argument → (flat list of cell values, was it a range?)."""
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(r, (list, tuple)) for r in value):
-            width = {len(r) for r in value}
-            if width == {1}:
-                return [r[0] for r in value], True
+        if value and isinstance(value[0], (list, tuple)):          # a 2-D range: rows of cells
+            try:
+                widths = set(map(len, value))                      # one C-level pass
+            except TypeError:
+                raise ArgumentError("应为单列区域") from None
+            if widths == {1}:
+                return [r[0] for r in value], True                 # (a one-character text row is itself)
             if len(value) == 1:
                 return list(value[0]), True
             raise ArgumentError("应为单列区域")
