@@ -369,14 +369,14 @@ def _demo_report(args, ev, ledger_path, out, progress) -> int:
 # -- parser ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="jsjb", add_help=False,
-        description="接诉即办工单台账工具：按《“接诉即办”暂行规定》计算办理期限、状态、三率和考核得分，"
+        prog="jsjb", add_help=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="接诉即办工单台账工具：按《“接诉即办”暂行规定》计算办理期限、状态、三率和考核得分，\n"
                     "生成日调度、月通报、年度考核和归档工作簿。所有命令只读取台账，从不修改台账。",
         epilog="示例：jsjb demo ｜ jsjb check 台账.xlsx ｜ jsjb compute 台账.xlsx --out 结果.xlsx",
     )
     p.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
     p.add_argument("--version", action="version", version=f"jsjb {__version__}", help="显示版本号并退出")
-    sub = p.add_subparsers(dest="command", metavar="命令", title="命令")
+    sub = p.add_subparsers(dest="command", metavar="<命令>", title="可用命令（jsjb <命令> --help 查看详细说明）")
 
     def command(name, help_text, func):
         c = sub.add_parser(name, help=help_text, description=help_text, add_help=False)
