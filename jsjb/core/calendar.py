@@ -269,11 +269,3 @@ def day_ends(days: np.ndarray) -> np.ndarray:
     """Day numbers → datetime64[ns] at 23:59:59 of that day (the end of a working day, R2)."""
     return (days.astype("datetime64[D]").astype("datetime64[ns]")
             + np.timedelta64(86399, "s"))
-
-
-def overrides_from_frame(frame: pd.DataFrame) -> list[Override]:
-    """Rows of the 节假日 sheet (日期, 类型, 说明), already typed, → overrides."""
-    out = []
-    for day, kind, note in zip(frame["日期"], frame["类型"], frame.get("说明", [""] * len(frame))):
-        out.append(Override(pd.Timestamp(day).date(), str(kind).strip(), "" if pd.isna(note) else str(note)))
-    return out

@@ -206,20 +206,6 @@ def _loose(text: str):
         return pd.NaT
 
 
-def to_timestamp(value) -> pd.Timestamp | None:
-    """One value; None when blank. Raises ValueError when it cannot be read."""
-    times, bad = to_timestamps(pd.Series([value], dtype=object))
-    if bad.iloc[0]:
-        raise ValueError(value)
-    t = times.iloc[0]
-    return None if pd.isna(t) else t
-
-
-def to_serial(times: pd.Series) -> pd.Series:
-    """datetime64 → Excel serial numbers (float, NaN where NaT)."""
-    return (times - EXCEL_EPOCH) / pd.Timedelta(days=1)
-
-
 def iso(t) -> str | None:
     """ISO text of a timestamp (seconds precision), None for NaT."""
     if t is None or pd.isna(t):
