@@ -57,5 +57,12 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
+def digest(path: Path) -> str:
+    """SHA-256 of a file: the input ledger's bytes must never change (R21)."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)

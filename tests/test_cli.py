@@ -1,23 +1,19 @@
 """The `jsjb` command line: every command's help, exit codes, JSON shapes, and that the
 input ledger is never modified."""
 
-import hashlib
 import json
 import subprocess
 import sys
 
 import openpyxl
 import pytest
-from helpers import ENTERPRISE, write_xlsx
+from helpers import ENTERPRISE, digest, write_xlsx
 
 from jsjb.cli import build_parser, main
 from jsjb.core import schema as S
 
 AS_OF = "2026-01-05T10:00"
 
-
-def digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,12 @@
 """日调度 and 归档: the rules (table-driven), the CLI end to end, stable archive numbers, no
 caller data in any output, and the input ledger's bytes unchanged after every command."""
 
-import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import ENTERPRISE, ticket, typed
+from helpers import ENTERPRISE, digest, ticket, typed
 from outputs import caller_data, formulas_in, leaks, open_in_libreoffice
 
 from jsjb.cli import main
@@ -86,9 +85,6 @@ def test_archive_numbers_are_stable_and_never_duplicated():
 # -- end to end through the CLI ---------------------------------------------------------------
 AS_OF_SAMPLE = "2026-01-05T10:00"
 
-
-def digest(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -194,9 +194,9 @@ def test_tls_with_the_office_ca(certificate, bulletin, capsys, security, implici
 
 
 def test_the_ledger_is_never_modified_by_mailing(bulletin, capsys):
-    import hashlib
+    from helpers import digest
 
     ledger, _ = bulletin
-    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    before = digest(ledger)
     mail(capsys, bulletin, "--dry-run")
-    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
+    assert digest(ledger) == before

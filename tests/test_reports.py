@@ -4,11 +4,11 @@ Checked end to end through the CLI on a sample ledger: JSON keys (CONTRACT §3),
 outputs compared semantically, no caller data and no formula in any written file (R19/R20),
 every file opens in LibreOffice, and the input ledger's bytes never change (R21)."""
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from helpers import digest
 from outputs import caller_data, cells, formulas_in, leaks, open_in_libreoffice, xml_text
 
 from jsjb.cli import main
@@ -21,9 +21,6 @@ ENTERPRISE_KEYS = {"enterprise", "received", "closed", "timely", "overdue_open",
                    "response_rate", "resolution_rate", "satisfaction_rate", "response_score", "resolution_score",
                    "satisfaction_score", "deductions", "bonuses", "manual", "total", "rank"}
 
-
-def digest(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
