@@ -57,3 +57,18 @@ class InvalidRows(LedgerError):
 def _show(value: object, limit: int = 40) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class NoticeError(LedgerError):
+    """The State Council holiday notice's text cannot be turned into 节假日 rows (R23).
+
+    ``code`` says what is wrong, for programs: ``missing_year``, ``several_years``,
+    ``weekday_mismatch``, ``unknown_festival``, ``no_festival``, ``bad_date``, ``bad_span``,
+    ``conflict``, ``extension_without_base``, ``empty``. ``line`` is the 1-based line number
+    of the text (None when the problem is not on one line) and ``text`` that line.
+    """
+
+    def __init__(self, code: str, message: str, line: int | None = None, text: str = ""):
+        self.code, self.line, self.text = code, line, text
+        where = f"第{line}行“{_show(text.strip(), 60)}”：" if line else ""
+        super().__init__(f"无法识别国务院放假通知：{where}{message}")
