@@ -19,9 +19,14 @@ ARCHIVE_NO = "归档号"
 
 
 def numbers(t: pd.DataFrame, c: pd.DataFrame, previous: dict[str, str] | None = None) -> pd.Series:
-    """Archive numbers for the closed tickets of ``t`` (index aligned; others absent)."""
+    """Archive numbers for the closed tickets of ``t`` (index aligned; others absent).
+
+    Pass only the rows without validation errors (the jobs layer filters on ``validate``'s
+    findings). As a last guard, a ticket whose 办结时间 lies before its 派单时间 — a data error,
+    not a closed ticket — never receives a number here either."""
     previous = dict(previous or {})
-    closed = c["closed"].to_numpy() & ~c["returned"].to_numpy() & t[S.ID].notna().to_numpy()
+    closed = (c["closed"].to_numpy() & ~c["returned"].to_numpy() & t[S.ID].notna().to_numpy()
+              & (t[S.CLOSED] >= t[S.DISPATCHED]).fillna(False).to_numpy())
     sub = t.loc[closed, [S.ID, S.CLOSED]].copy()
     sub = sub[~sub[S.ID].duplicated(keep="first")]
     sub["_year"] = sub[S.CLOSED].dt.year

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import InvalidValue
 from .params import Params
 
@@ -46,13 +48,22 @@ RATES = {   # 项目 → parameter holding its full marks (R15)
 }
 
 
+def points(value):
+    """Points as printed (R16: 2 decimals), never ``-0``: rounds to 2 decimals and turns a
+    negative zero (e.g. ``-(0.0)`` from a deduction column holding only bonuses, or a total
+    like ``round(-1e-17, 2)``) into ``0.0``. Takes a number, a numpy array or a pandas Series."""
+    if np.ndim(value) == 0:
+        return round(float(value), 2) + 0.0      # IEEE: -0.0 + 0.0 == +0.0; every other value unchanged
+    return np.round(value, 2) + 0.0
+
+
 def rate_score(item: str, rate: float | None, params: Params) -> float:
     """Points for a rate (R15): rate × full marks; no data (None) → full marks or 0."""
     if item not in RATES:
         raise InvalidValue("项目", item, "应为“响应率”、“解决率”或“满意率”")
     full = float(params[RATES[item]])
     if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return full if params.empty_rate_full_marks else 0.0
+        return points(full) if params.empty_rate_full_marks else 0.0
     if not 0 <= rate <= 1:
         raise InvalidValue("比率", rate, "应在0到1之间（或0%到100%）")
-    return round(full * rate, 2)
+    return points(full * rate)
