@@ -46,7 +46,16 @@ from .cells import (
 
 CATEGORY = "接诉即办"
 HOLIDAYS_DOC = "可选：“节假日”表的 日期、类型 两列区域（如 节假日!A2:C500），优先于内置的国务院放假调休数据"
+AS_OF_DOC = "可选：统计时点（台账模板中为名称“统计时点”，点“刷新”时更新），不填为现在"
 PARAMS_DOC = "可选：“参数”表的 参数、值 两列区域（如 参数!A2:B60），不填则用默认参数"
+# Every function takes whole columns, so none is volatile (a volatile one reruns after every edit
+# in any open workbook): STATUS, TIMELY and FLAGS take "now" from their as_of argument — a cell
+# that 刷新 sets (the ledger's name 统计时点, macros.book_io.refresh_formulas); blank = the moment
+# of the last recalculation. None runs while the function wizard is open.
+# err_to_str: an error cell (#N/A, #VALUE! …) arrives as its text, not as None, so it is reported
+# instead of being taken for a blank. Parameter names become VBA parameter names in the wrappers
+# xlwings generates: no VBA reserved word (tests/test_addin.py checks).
+UDF = {"category": CATEGORY, "call_in_wizard": False}
 __all__ = ["JSJB_WORKDAY", "JSJB_NETWORKDAYS", "JSJB_DEADLINE", "JSJB_STATUS", "JSJB_SCORE", "JSJB_EXPLAIN",
            "JSJB_MATERIALS_DUE", "JSJB_REPLY_DUE", "JSJB_TIMELY", "JSJB_FLAGS"]
 
@@ -81,10 +90,10 @@ def _missing_year_text(year: int) -> str:
 
 
 # -- JSJB_WORKDAY ---------------------------------------------------------------------------------
-@xw.func(category=CATEGORY)
-@xw.arg("start", doc="开始日期：一个单元格或整列")
-@xw.arg("days", doc="工作日数：正数向后数，负数向前数，0 返回开始日期本身")
-@xw.arg("holidays", doc=HOLIDAYS_DOC)
+@xw.func(**UDF)
+@xw.arg("start", err_to_str=True, doc="开始日期：一个单元格或整列")
+@xw.arg("days", err_to_str=True, doc="工作日数：正数向后数，负数向前数，0 返回开始日期本身")
+@xw.arg("holidays", err_to_str=True, doc=HOLIDAYS_DOC)
 def JSJB_WORKDAY(start, days, holidays=None):
     """开始日期之后第 N 个工作日（开始当日不计），按国务院放假调休安排，含调休上班日。类似 WORKDAY。"""
     return _safe(_workday, start, days, holidays)
@@ -124,13 +133,13 @@ def _workday(start, days, holidays):
 
 
 # -- JSJB_NETWORKDAYS -----------------------------------------------------------------------------
-@xw.func(category=CATEGORY)
-@xw.arg("start", doc="开始日期：一个单元格或整列（计入）")
-@xw.arg("end", doc="结束日期：一个单元格或整列（计入）")
-@xw.arg("holidays", doc=HOLIDAYS_DOC)
-def JSJB_NETWORKDAYS(start, end, holidays=None):
+@xw.func(**UDF)
+@xw.arg("start", err_to_str=True, doc="开始日期：一个单元格或整列（计入）")
+@xw.arg("end_date", err_to_str=True, doc="结束日期：一个单元格或整列（计入）")
+@xw.arg("holidays", err_to_str=True, doc=HOLIDAYS_DOC)
+def JSJB_NETWORKDAYS(start, end_date, holidays=None):
     """两个日期之间（首尾都计入）的工作日数，按国务院放假调休安排。类似 NETWORKDAYS。"""
-    return _safe(_networkdays, start, end, holidays)
+    return _safe(_networkdays, start, end_date, holidays)
 
 
 def _networkdays(start, end, holidays):
@@ -173,15 +182,15 @@ def _reason(message: str) -> str:
     return "无效"
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("dispatched", doc="派单时间：一个单元格或整列，如 工单[派单时间]")
-@xw.arg("limit_type", doc="时限类型：紧急 / 民生 / 一般 / 复杂 / 法定")
-@xw.arg("legal_date", doc="可选：法定期限（时限类型为“法定”时必填）")
-@xw.arg("extension_days", doc="可选：已批准的延期工作日合计，如 工单[延期1工作日]+工单[延期2工作日]")
-@xw.arg("hold_start", doc="可选：挂单开始")
-@xw.arg("hold_end", doc="可选：挂单结束（挂单期间的工作日首尾都计入，顺延期限）")
-@xw.arg("holidays", doc=HOLIDAYS_DOC)
-@xw.arg("params", doc=PARAMS_DOC)
+@xw.func(**UDF)
+@xw.arg("dispatched", err_to_str=True, doc="派单时间：一个单元格或整列，如 工单[派单时间]")
+@xw.arg("limit_type", err_to_str=True, doc="时限类型：紧急 / 民生 / 一般 / 复杂 / 法定")
+@xw.arg("legal_date", err_to_str=True, doc="可选：法定期限（时限类型为“法定”时必填）")
+@xw.arg("extension_days", err_to_str=True, doc="可选：已批准的延期工作日合计，如 工单[延期1工作日]+工单[延期2工作日]")
+@xw.arg("hold_start", err_to_str=True, doc="可选：挂单开始")
+@xw.arg("hold_end", err_to_str=True, doc="可选：挂单结束（挂单期间的工作日首尾都计入，顺延期限）")
+@xw.arg("holidays", err_to_str=True, doc=HOLIDAYS_DOC)
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
 def JSJB_DEADLINE(dispatched, limit_type, legal_date=None, extension_days=None, hold_start=None, hold_end=None,
                   holidays=None, params=None):
     """最终办理期限：派单次日起第 N 个工作日的 23:59:59（紧急1、民生3、一般5、复杂15），加延期和挂单顺延。"""
@@ -223,14 +232,14 @@ def _is_zero(v) -> bool:
 
 
 # -- JSJB_STATUS --------------------------------------------------------------------------------------
-@xw.func(category=CATEGORY, volatile=True)
-@xw.arg("deadline", doc="办理期限：JSJB_DEADLINE 的结果（一个单元格或整列）")
-@xw.arg("closed", doc="办结时间")
-@xw.arg("returned", doc="可选：退回时间")
-@xw.arg("hold_start", doc="可选：挂单开始")
-@xw.arg("hold_end", doc="可选：挂单结束")
-@xw.arg("as_of", doc="可选：统计时点，不填为现在")
-@xw.arg("params", doc=PARAMS_DOC)
+@xw.func(**UDF)
+@xw.arg("deadline", err_to_str=True, doc="办理期限：JSJB_DEADLINE 的结果（一个单元格或整列）")
+@xw.arg("closed", err_to_str=True, doc="办结时间")
+@xw.arg("returned", err_to_str=True, doc="可选：退回时间")
+@xw.arg("hold_start", err_to_str=True, doc="可选：挂单开始")
+@xw.arg("hold_end", err_to_str=True, doc="可选：挂单结束")
+@xw.arg("as_of", err_to_str=True, doc=AS_OF_DOC)
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
 def JSJB_STATUS(deadline, closed, returned=None, hold_start=None, hold_end=None, as_of=None, params=None):
     """工单状态：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期（到期前48小时内）/ 在办。"""
     return _safe(_status, deadline, closed, returned, hold_start, hold_end, as_of, params)
@@ -267,10 +276,10 @@ def _as_of(value) -> pd.Timestamp:
 
 
 # -- JSJB_SCORE ---------------------------------------------------------------------------------------
-@xw.func(category=CATEGORY)
-@xw.arg("item", doc="项目：响应率 / 解决率 / 满意率")
-@xw.arg("rate", doc="比率：0 到 1 之间（或 95%），空白或“无数据”按参数表（默认满分）")
-@xw.arg("params", doc=PARAMS_DOC)
+@xw.func(**UDF)
+@xw.arg("item", err_to_str=True, doc="项目：响应率 / 解决率 / 满意率")
+@xw.arg("rate", err_to_str=True, doc="比率：0 到 1 之间（或 95%），空白或“无数据”按参数表（默认满分）")
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
 def JSJB_SCORE(item, rate, params=None):
     """三率得分：响应率×20、解决率×20、满意率×25（不足百分点的按比例得分）。"""
     return _safe(_score, item, rate, params)
@@ -306,10 +315,10 @@ def _rate(r) -> float | None:
 
 
 # -- JSJB_MATERIALS_DUE, JSJB_REPLY_DUE, JSJB_TIMELY --------------------------------------------------
-@xw.func(category=CATEGORY)
-@xw.arg("deadline", doc="办理期限：JSJB_DEADLINE 的结果")
-@xw.arg("dispatched", doc="派单时间")
-@xw.arg("params", doc=PARAMS_DOC)
+@xw.func(**UDF)
+@xw.arg("deadline", err_to_str=True, doc="办理期限：JSJB_DEADLINE 的结果")
+@xw.arg("dispatched", err_to_str=True, doc="派单时间")
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
 def JSJB_MATERIALS_DUE(deadline, dispatched, params=None):
     """回复材料截止时间：办理期限前48小时；若早于派单时间，则为办理期限本身（第13条）。"""
     return _safe(_materials, deadline, dispatched, params)
@@ -326,9 +335,9 @@ def _materials(deadline, dispatched, prm):
     return shape(out, any_range)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("forwarded", doc="转办时间：一个单元格或整列")
-@xw.arg("params", doc=PARAMS_DOC)
+@xw.func(**UDF)
+@xw.arg("forwarded", err_to_str=True, doc="转办时间：一个单元格或整列")
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
 def JSJB_REPLY_DUE(forwarded, params=None):
     """企业答复是否本企业工单的时限：转办后3小时（第21条）。"""
     return _safe(_reply_due, forwarded, params)
@@ -341,11 +350,11 @@ def _reply_due(forwarded, prm):
     return shape([e or out_time(d) for e, d in zip(errors, due)], any_range)
 
 
-@xw.func(category=CATEGORY, volatile=True)
-@xw.arg("deadline", doc="办理期限：JSJB_DEADLINE 的结果")
-@xw.arg("closed", doc="办结时间")
-@xw.arg("returned", doc="可选：退回时间（已退回的工单不判断）")
-@xw.arg("as_of", doc="可选：统计时点，不填为现在")
+@xw.func(**UDF)
+@xw.arg("deadline", err_to_str=True, doc="办理期限：JSJB_DEADLINE 的结果")
+@xw.arg("closed", err_to_str=True, doc="办结时间")
+@xw.arg("returned", err_to_str=True, doc="可选：退回时间（已退回的工单不判断）")
+@xw.arg("as_of", err_to_str=True, doc=AS_OF_DOC)
 def JSJB_TIMELY(deadline, closed, returned=None, as_of=None):
     """是否及时办结：已办结工单在办理期限（含）之前办结为“是”，否则“否”；未办结为空。"""
     return _safe(_timely, deadline, closed, returned, as_of)
@@ -366,11 +375,11 @@ def _timely(deadline, closed, returned, as_of):
 
 
 # -- JSJB_FLAGS ---------------------------------------------------------------------------------------
-@xw.func(category=CATEGORY, volatile=True)
-@xw.arg("ledger", doc="整张台账（含表头），如 工单[#全部]")
-@xw.arg("holidays", doc=HOLIDAYS_DOC)
-@xw.arg("params", doc=PARAMS_DOC)
-@xw.arg("as_of", doc="可选：统计时点，不填为现在")
+@xw.func(**UDF)
+@xw.arg("ledger", err_to_str=True, doc="整张台账（含表头），如 工单[#全部]")
+@xw.arg("holidays", err_to_str=True, doc=HOLIDAYS_DOC)
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
+@xw.arg("as_of", err_to_str=True, doc=AS_OF_DOC)
 def JSJB_FLAGS(ledger, holidays=None, params=None, as_of=None):
     """每张工单的提示：延期申请逾期、超出延期限制、挂单超期、材料逾期、确认超时、退回超时（注明条款）。"""
     return _safe(_flags, ledger, holidays, params, as_of)
@@ -396,15 +405,15 @@ def _flags(ledger, holidays, prm, as_of):
 
 
 # -- JSJB_EXPLAIN -------------------------------------------------------------------------------------
-@xw.func(category=CATEGORY)
-@xw.arg("dispatched", doc="派单时间")
-@xw.arg("limit_type", doc="时限类型：紧急 / 民生 / 一般 / 复杂 / 法定")
-@xw.arg("legal_date", doc="可选：法定期限")
-@xw.arg("extension_days", doc="可选：已批准的延期工作日合计")
-@xw.arg("hold_start", doc="可选：挂单开始")
-@xw.arg("hold_end", doc="可选：挂单结束")
-@xw.arg("holidays", doc=HOLIDAYS_DOC)
-@xw.arg("params", doc=PARAMS_DOC)
+@xw.func(**UDF)
+@xw.arg("dispatched", err_to_str=True, doc="派单时间")
+@xw.arg("limit_type", err_to_str=True, doc="时限类型：紧急 / 民生 / 一般 / 复杂 / 法定")
+@xw.arg("legal_date", err_to_str=True, doc="可选：法定期限")
+@xw.arg("extension_days", err_to_str=True, doc="可选：已批准的延期工作日合计")
+@xw.arg("hold_start", err_to_str=True, doc="可选：挂单开始")
+@xw.arg("hold_end", err_to_str=True, doc="可选：挂单结束")
+@xw.arg("holidays", err_to_str=True, doc=HOLIDAYS_DOC)
+@xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
 def JSJB_EXPLAIN(dispatched, limit_type, legal_date=None, extension_days=None, hold_start=None, hold_end=None,
                  holidays=None, params=None):
     """说明办理期限是怎么算出来的：跳过了哪些节假日和周末、哪些调休日上班、延期和挂单各顺延多少。"""

@@ -1,18 +1,21 @@
 Attribute VB_Name = "JsjbRibbon"
 ' 功能区“接诉即办”选项卡的按钮。每个 Sub 通过 RunPython 调用 Python 包 macros 中的同名任务。
-' 本文件（UTF-8）由 scripts/build_addin.py 转为系统代码页后导入 jsjb.xlam；
-' tests/test_addin.py 检查按钮、Sub 与 Python 函数一一对应。
+' 本文件在仓库中为 UTF-8；scripts/build_addin.py 把它转为 cp936（GBK，中文 Windows 的 ANSI 代码页）后导入
+' jsjb.xlam。tests/test_addin.py 检查按钮、Sub 与 Python 函数一一对应，以及每个按钮先检查是否打开了台账。
 Option Explicit
 
 Sub OnRefresh(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
     RunPython "import macros; macros.refresh()"
 End Sub
 
 Sub OnDispatch(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
     RunPython "import macros; macros.dispatch()"
 End Sub
 
 Sub OnBulletin(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
     Dim m As String
     m = AskMonth("月通报")
     If m = "" Then Exit Sub
@@ -20,6 +23,7 @@ Sub OnBulletin(control As IRibbonControl)
 End Sub
 
 Sub OnAssess(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
     Dim y As String
     y = InputBox("请输入考核年度（四位数字，如 2025）：", "年度考核", CStr(Year(Date) - 1))
     If y = "" Then Exit Sub
@@ -31,10 +35,12 @@ Sub OnAssess(control As IRibbonControl)
 End Sub
 
 Sub OnArchive(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
     RunPython "import macros; macros.archive()"
 End Sub
 
 Sub OnSendBulletin(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
     Dim m As String
     m = AskMonth("发送通报")
     If m = "" Then Exit Sub
@@ -53,4 +59,18 @@ Private Function AskMonth(title As String) As String
         Exit Function
     End If
     AskMonth = m
+End Function
+
+' 按钮作用于当前活动的台账工作簿；没有打开任何工作簿时提示，而不是报“对象变量未设置”。
+Private Function LedgerOpen() As Boolean
+    If ActiveWorkbook Is Nothing Then
+        MsgBox "请先打开台账工作簿（.xlsx），再点击“接诉即办”选项卡上的按钮。", vbExclamation, "接诉即办"
+        Exit Function
+    End If
+    LedgerOpen = True
+End Function
+
+' 供 jsjb doctor 自检：返回本加载项的 xlwings VBA 版本和项目名，如 "0.37.8|jsjb"。
+Public Function JsjbAddinInfo() As String
+    JsjbAddinInfo = XLWINGS_VERSION & "|" & PROJECT_NAME
 End Function
