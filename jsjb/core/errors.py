@@ -69,6 +69,6 @@ class NoticeError(LedgerError):
     """
 
     def __init__(self, code: str, message: str, line: int | None = None, text: str = ""):
-        self.code, self.line, self.text = code, line, text
+        self.code, self.line, self.text, self.reason = code, line, text, message
         where = f"第{line}行“{_show(text.strip(), 60)}”：" if line else ""
         super().__init__(f"无法识别国务院放假通知：{where}{message}")

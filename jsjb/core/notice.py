@@ -1,0 +1,348 @@
+"""R23: the State Council's annual holiday notice (国务院办公厅关于YYYY年部分节假日安排的通知),
+as published, → rows for the ledger's 节假日 sheet (日期, 类型, 说明).
+
+Pure text processing; no file or workbook access.
+
+What the parser understands (every shape seen in the notices 2008–2026):
+
+- full-width or half-width digits and punctuation (the text is NFKC-normalised first);
+- items numbered 一、二、… whose heading names one or more festivals (``国庆节、中秋节``, with or
+  without a colon, ``“五一”国际劳动节``), also unnumbered ``元旦：…`` lines;
+- dates ``M月D日`` with an optional ``YYYY年`` and an optional annotation ``（周三）``,
+  ``（星期日）``, ``（农历除夕、周二）``; a date without a month takes the previous date's month
+  (``5月1日至5日``), one without a year the year written for that month earlier in the same item,
+  else the notice's year; a span may cross months or years (``5月31日至6月2日``);
+- a clause with ``放假`` (or ``补休``) makes every day of its spans and each of its single dates a
+  rest day (休息日); a clause ending in ``上班`` makes its dates working days (工作日) — ``照常/正常
+  上班`` is not a 调休 day; clauses that only explain (``为法定节假日``, ``公休日调至…``, ``照常公休``)
+  add nothing; a sentence with ``鼓励`` (``鼓励…安排职工在除夕（2月9日）休息``) is not a holiday;
+- ``延长YYYY年春节假期至M月D日`` (2020) extends that festival's span to the date;
+- a notice without numbered items (the 2015 commemoration notice) takes the festival from its title.
+
+Checks (each a :class:`NoticeError` with a ``code``, the line number and the line's text):
+the weekday written must be the date's weekday; ``共N天`` must match its span; the year must be
+written (``关于2027年…`` / ``现将2027年…``); festival names must be known; no date may be both a
+rest day and a working day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .calendar import REST, WORK
+from .errors import NoticeError
+
+ANTI_FASCIST = "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日"
+FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节", ANTI_FASCIST)
+_ALIASES = {
+    "新年": "元旦", "元旦节": "元旦", "春节假期": "春节", "清明": "清明节", "五一": "劳动节",
+    "国际劳动节": "劳动节", "五一国际劳动节": "劳动节", "五一劳动节": "劳动节", "劳动": "劳动节",
+    "端午": "端午节", "中秋": "中秋节", "十一": "国庆节", "国庆": "国庆节",
+}
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEKDAY_NAMES = "一二三四五六日"
+
+_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日(?:\s*\(([^()]*)\))?")
+_ITEM = re.compile(r"^[\s—\-·•*]*(?:([一二三四五六七八九十]{1,3})\s*[、.]\s*)?(.*)$")
+_SPAN = re.compile(r"\x01(\d+)\x02\s*(?:至|到|—|–|-|~)\s*\x01(\d+)\x02")
+_MARK = re.compile(r"\x01(\d+)\x02")
+_WEEKDAY_IN = re.compile(r"(?:星期|礼拜|周)([一二三四五六日天])")
+_YEAR_PATTERNS = (re.compile(r"关于\s*(\d{4})\s*年"), re.compile(r"现将\s*(\d{4})\s*年"),
+                  re.compile(r"延长\s*(\d{4})\s*年"))
+_MAX_SPAN = 31
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    """One row for the 节假日 sheet."""
+
+    date: dt.date
+    kind: str          # 休息日 / 工作日
+    note: str
+
+    def as_dict(self) -> dict:
+        return {"date": self.date.isoformat(), "type": self.kind, "note": self.note}
+
+
+@dataclass
+class Notice:
+    """A parsed notice: its year and one row per date, in date order."""
+
+    year: int
+    rows: list[HolidayRow] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "rows": [r.as_dict() for r in self.rows]}
+
+    def overrides(self) -> list:
+        """The rows as :class:`jsjb.core.calendar.Override` (what the 节假日 sheet becomes)."""
+        from .calendar import Override
+
+        return [Override(r.date, r.kind, r.note) for r in self.rows]
+
+
+def canonical_festival(name: str) -> str | None:
+    """A festival name as written (``“五一”国际劳动节``) → its canonical name, or None."""
+    n = re.sub(r"[\s“”\"'‘’《》〈〉<>「」]", "", name)
+    if n in FESTIVALS:
+        return n
+    if "抗日战争" in n and "纪念日" in n:
+        return ANTI_FASCIST
+    return _ALIASES.get(n)
+
+
+def _festivals_in(text: str) -> list[str]:
+    """Known festival names mentioned anywhere in ``text``, in order of first mention."""
+    found = []
+    if "抗日战争" in text and "纪念日" in text:
+        found.append((text.index("抗日战争"), ANTI_FASCIST))
+    for name in FESTIVALS[:-1]:
+        short = name.rstrip("节") if name.endswith("节") and name != "春节" else name
+        pos = text.find(short)
+        if pos >= 0:
+            found.append((pos, name))
+    return [n for _, n in sorted(found)]
+
+
+def _is_title(line: str) -> bool:
+    return "关于" in line and ("通知" in line or re.search(r"关于\s*\d{4}\s*年\s*$", line) is not None)
+
+
+@dataclass
+class _Item:
+    """One numbered item (or one unnumbered section) and the state its dates share."""
+
+    names: list[str] | None          # canonical festivals; None → unknown (see bad_name)
+    line: int
+    text: str
+    bad_name: str = ""
+    last_month: int | None = None
+    year_of_month: dict[int, int] = field(default_factory=dict)
+
+
+def _notice_year(lines: list[str]) -> int:
+    for pattern in _YEAR_PATTERNS:
+        years = []
+        for line in lines:
+            years += [int(y) for y in pattern.findall(line)]
+        if years:
+            distinct = sorted(set(years))
+            if len(distinct) > 1 and pattern is _YEAR_PATTERNS[0]:
+                raise NoticeError("several_years",
+                                  f"文本中含有多个年份的通知（{'、'.join(map(str, distinct))}年），"
+                                  f"请每次只导入一个年度的通知。")
+            return years[0]
+    raise NoticeError("missing_year",
+                      "找不到通知所属的年份。请连同标题（如“国务院办公厅关于2027年部分节假日安排的通知”）"
+                      "一起粘贴通知全文。")
+
+
+def _heading(rest: str, numbered: bool) -> tuple[list[str] | None, str] | None:
+    """The festival names of an item heading, or None when the line is no heading.
+
+    Returns (names or None if a name is unknown, the unknown name)."""
+    colon = re.match(r"([^\d:]{1,60}?)\s*:", rest)
+    if colon:
+        label = colon.group(1)
+    elif numbered:
+        label = re.match(r"[^\d]*", rest).group(0)
+    else:
+        return None
+    if "延长" in label:
+        names = _festivals_in(rest)
+        return (names, "") if names else (None, label)
+    parts = [p for p in re.split(r"[、,和及与]", label) if p.strip()]
+    if not parts:
+        return ([], "") if numbered else None
+    names = [canonical_festival(p) for p in parts]
+    if all(names):
+        return names, ""
+    if not numbered:
+        return None            # e.g. the addressees line "各省、自治区、…:"
+    return None, next(p for p, n in zip(parts, names) if n is None).strip()
+
+
+def parse_notice(text: str) -> Notice:
+    """The notice's text → :class:`Notice` (raises :class:`NoticeError`, quoting the line as
+    written)."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    try:
+        return _parse([unicodedata.normalize("NFKC", line) for line in raw])
+    except NoticeError as e:
+        if e.line and 0 < e.line <= len(raw):
+            raise NoticeError(e.code, e.reason, e.line, raw[e.line - 1]) from None
+        raise
+
+
+def _parse(lines: list[str]) -> Notice:
+    year = _notice_year(lines)
+
+    # sections (from one title line to the next) and their items
+    sections: list[dict] = [{"title": "", "items": [], "loose": []}]
+    current: _Item | None = None
+    for no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if _is_title(line):
+            sections.append({"title": line, "items": [], "loose": []})
+            current = None
+            continue
+        m = _ITEM.match(line)
+        numbered, rest = m.group(1) is not None, m.group(2)
+        head = _heading(rest, numbered)
+        if head is not None:
+            names, bad = head
+            current = _Item(names, no, line, bad)
+            sections[-1]["items"].append((current, [(no, line)]))
+        elif current is not None:
+            sections[-1]["items"][-1][1].append((no, line))
+        else:
+            sections[-1]["loose"].append((no, line))
+
+    rows: dict[dt.date, HolidayRow] = {}
+    where: dict[dt.date, tuple[int, str]] = {}
+    extensions: list[tuple[list[str], dt.date, int, str]] = []
+
+    def add(day: dt.date, kind: str, note: str, no: int, line: str) -> None:
+        old = rows.get(day)
+        if old is not None and old.kind != kind:
+            raise NoticeError("conflict", f"{day.month}月{day.day}日既是放假日又是上班日，请核对通知原文。",
+                              no, line)
+        if old is None:
+            rows[day] = HolidayRow(day, kind, note)
+            where[day] = (no, line)
+
+    for sec in sections:
+        if sec["items"]:
+            units = sec["items"]
+        elif sec["loose"]:
+            names = _festivals_in(sec["title"])
+            units = [(_Item(names or [], sec["loose"][0][0], sec["loose"][0][1]), sec["loose"])]
+        else:
+            continue
+        for item, item_lines in units:
+            for no, line in item_lines:
+                _parse_line(line, no, item, year, add, extensions)
+
+    for names, end, no, line in extensions:
+        note = "、".join(names)
+        base = [d for d, r in rows.items() if r.kind == REST and r.note == note]
+        if not base:
+            raise NoticeError("extension_without_base",
+                              f"通知延长{note}假期，但文本中没有{note}原来的放假安排。"
+                              f"请把原年度通知和延长假期的通知一起粘贴。", no, line)
+        day = max(base) + dt.timedelta(days=1)
+        while day <= end:
+            rows[day] = HolidayRow(day, REST, f"{note}（延长假期）")
+            day += dt.timedelta(days=1)
+
+    if not rows:
+        raise NoticeError("empty", "没有找到任何“放假”或“上班”的日期。请粘贴通知全文。")
+    return Notice(year, [rows[d] for d in sorted(rows)])
+
+
+def _parse_line(line: str, no: int, item: _Item, year: int, add, extensions: list) -> None:
+    dates: list[dt.date] = []
+    explicit_year: list[bool] = []
+
+    def mark(m: re.Match) -> str:
+        y, mo, d, note = m.group(1), m.group(2), m.group(3), m.group(4)
+        if mo is not None:
+            month = int(mo)
+        elif item.last_month is not None:
+            month = item.last_month
+        else:
+            raise NoticeError("bad_date", f"日期“{m.group(0)}”缺少月份。", no, line)
+        if y is not None:
+            item.year_of_month[month] = int(y)
+        yy = int(y) if y is not None else item.year_of_month.get(month, year)
+        try:
+            day = dt.date(yy, month, int(d))
+        except ValueError:
+            raise NoticeError("bad_date", f"日期“{m.group(0)}”不存在。", no, line) from None
+        item.last_month = month
+        if note:
+            w = _WEEKDAY_IN.search(note)
+            if w and _WEEKDAYS[w.group(1)] != day.weekday():
+                raise NoticeError(
+                    "weekday_mismatch",
+                    f"{day.year}年{day.month}月{day.day}日是星期{_WEEKDAY_NAMES[day.weekday()]}，"
+                    f"通知中写的却是“{w.group(0)}”。请核对日期和星期。", no, line)
+        dates.append(day)
+        explicit_year.append(y is not None)
+        return f"\x01{len(dates) - 1}\x02"
+
+    marked = _DATE.sub(mark, line)
+    if not dates:
+        return
+    for sentence in re.split(r"[。;!?]", marked):
+        if "鼓励" in sentence or not _MARK.search(sentence):
+            continue
+        rest_spans = []
+        for clause in re.split(r"[,:]", sentence):
+            idx = [int(k) for k in _MARK.findall(clause)]
+            if not idx:
+                continue
+            kind = _kind_of(clause)
+            if kind is None:
+                continue
+            names = _names_for(item, sentence, no, line)
+            note = "、".join(names)
+            if kind == "extend":
+                extensions.append((names, dates[idx[-1]], no, line))
+                continue
+            if kind == WORK:
+                for k in idx:
+                    add(dates[k], WORK, f"{note}调休上班", no, line)
+                continue
+            in_span = set()
+            for a, b in ((int(x), int(y)) for x, y in _SPAN.findall(clause)):
+                start, end = dates[a], dates[b]
+                if end < start and not explicit_year[a]:
+                    start = start.replace(year=start.year - 1)
+                if end < start or (end - start).days >= _MAX_SPAN:
+                    raise NoticeError("bad_span", f"放假起止日期“{start.isoformat()}至{end.isoformat()}”不合理。",
+                                      no, line)
+                day = start
+                while day <= end:
+                    add(day, REST, note, no, line)
+                    day += dt.timedelta(days=1)
+                in_span |= {a, b}
+                rest_spans.append((start, end))
+            for k in idx:
+                if k not in in_span:
+                    add(dates[k], REST, note, no, line)
+        total = re.search(r"共\s*(\d+)\s*天", sentence)
+        if total and len(rest_spans) == 1:
+            start, end = rest_spans[0]
+            if (end - start).days + 1 != int(total.group(1)):
+                raise NoticeError("count_mismatch",
+                                  f"放假日期{start.month}月{start.day}日至{end.month}月{end.day}日共"
+                                  f"{(end - start).days + 1}天，通知中写的却是共{total.group(1)}天。", no, line)
+
+
+def _kind_of(clause: str) -> str | None:
+    if "延长" in clause and "至" in clause:
+        return "extend"
+    if "上班" in clause and not re.search(r"(照常|正常|起)\s*上班", clause):
+        return WORK
+    if ("放假" in clause and "不放假" not in clause) or "补休" in clause:
+        return REST
+    return None
+
+
+def _names_for(item: _Item, sentence: str, no: int, line: str) -> list[str]:
+    if item.names is None:
+        raise NoticeError("unknown_festival",
+                          f"未知的节日名称“{item.bad_name}”，应为{'、'.join(FESTIVALS[:-1])}之一。",
+                          item.line, item.text)
+    if item.names:
+        return item.names
+    names = _festivals_in(sentence)
+    if names:
+        return names
+    raise NoticeError("no_festival", "无法判断这些日期属于哪个节日：请保留通知的标题和各项的节日名称。",
+                      no, line)
