@@ -53,14 +53,24 @@ def ledger_file(tmp_path):
 
 def test_validation_reports_every_bad_row_with_row_column_and_value(ledger_file):
     ev = jobs.evaluate(read_ledger(ledger_file), pd.Timestamp("2023-12-01"))
-    got = {(i.row, i.column) for i in ev.errors}
+    got = {(i.row, i.column) for i in ev.errors if i.row != 1}
     assert got == EXPECTED_ERRORS
     by = {(i.row, i.column): i for i in ev.errors}
     assert by[(7, S.DISPATCHED)].value == "下周一" and "下周一" in by[(7, S.DISPATCHED)].message
     assert "第2行" in by[(9, S.ID)].message                              # where the first A1 is
     assert "某某公司" in by[(11, S.ENTERPRISE)].message
     assert "2027" in by[(13, S.DISPATCHED)].message
-    assert {(i.row, i.column) for i in ev.warnings} == {(15, S.EXT1_AT)}
+    assert {(i.row, i.column) for i in ev.warnings if i.row != 1} == {(15, S.EXT1_AT)}
+
+
+def test_missing_contract_columns_are_reported_on_the_header_row(ledger_file):
+    """HEADER lacks most contract columns: those a statistic needs are errors (R21)."""
+    ev = jobs.evaluate(read_ledger(ledger_file), pd.Timestamp("2023-12-01"))
+    header_errors = {i.column for i in ev.errors if i.row == 1}
+    assert {S.RETURNED, S.VISIT_RESULT, S.NOT_ASSESSED, S.HOLD_START, S.HOLD_END, S.EXT2_DAYS} <= header_errors
+    assert not header_errors & set(HEADER)
+    assert {S.CONTENT, S.REMARKS, S.MATERIALS_AT} <= {i.column for i in ev.warnings if i.row == 1}
+    assert all(i.code == "E_COLUMN_MISSING" for i in ev.errors if i.row == 1)
 
 
 def test_no_row_is_lost_and_bad_rows_say_why(ledger_file):
@@ -92,7 +102,7 @@ def test_header_cells_with_spaces_are_matched(tmp_path):
     p = write_xlsx(tmp_path / "a.xlsx", {S.SHEET_TICKETS: [[" 工单编号", "派单时间 ", "时限类型"],
                                                           ["X", D(2023, 9, 28, 10), "一般"]]})
     ev = jobs.evaluate(read_ledger(p), pd.Timestamp("2023-12-01"))
-    assert not ev.errors
+    assert not [i for i in ev.errors if i.code != "E_COLUMN_MISSING"]
     assert ev.computed[S.DEADLINE].iloc[0] == pd.Timestamp("2023-10-11 23:59:59")
 
 
@@ -103,7 +113,7 @@ def test_parameters_and_holidays_sheets_are_applied(tmp_path):
         S.SHEET_HOLIDAYS: [["日期", "类型", "说明"], [D(2027, 1, 1), "休息日", "元旦"]],
     })
     ev = jobs.evaluate(read_ledger(p), pd.Timestamp("2026-12-29"))
-    assert not ev.errors
+    assert not [i for i in ev.errors if i.code != "E_COLUMN_MISSING"]
     assert ev.computed[S.DEADLINE].iloc[0] == pd.Timestamp("2026-12-31 23:59:59")
 
 

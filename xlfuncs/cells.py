@@ -104,22 +104,16 @@ def integers(label: str, col: list, errors: list[str | None], *, blank=0) -> np.
 
 
 def overrides(value) -> tuple[Override, ...]:
-    """The optional 节假日 range (日期, 类型[, 说明]); a header row and blank rows are skipped."""
-    out = []
-    for row in table(value):
-        if not row or is_blank(row[0]):
-            continue
-        kind = str(row[1]).strip() if len(row) > 1 and not is_blank(row[1]) else ""
-        if str(row[0]).strip() == "日期":
-            continue
-        ts, bad = to_timestamps(pd.Series([row[0]], dtype=object))
-        if bad.iloc[0] or pd.isna(ts.iloc[0]):
-            raise ArgumentError(f"节假日区域中的日期“{row[0]}”无法识别")
-        if kind not in ("休息日", "工作日"):
-            raise ArgumentError(f"节假日区域中 {ts.iloc[0]:%Y-%m-%d} 的类型“{kind}”应为“休息日”或“工作日”")
-        note = str(row[2]) if len(row) > 2 and not is_blank(row[2]) else ""
-        out.append(Override(ts.iloc[0].date(), kind, note))
-    return tuple(out)
+    """The optional 节假日 range (日期, 类型[, 说明]), read by the core's one parser of that
+    range (the same rules as the 节假日 sheet); a header row and blank rows are skipped. The
+    first unusable row makes the whole argument unusable (its message names row and value)."""
+    from jsjb.core.ledger import holidays_from_range
+
+    found, issues = holidays_from_range(table(value))
+    if issues:
+        first = issues[0]
+        raise ArgumentError(f"节假日区域第{first.row}行【{first.column}】：{first.message}")
+    return found
 
 
 @lru_cache(maxsize=16)
@@ -132,14 +126,12 @@ def calendar(value) -> WorkCalendar:
 
 
 def params(value) -> Params:
-    """The optional 参数 range (参数, 值[, …]); header and blank rows skipped."""
-    found = {}
-    for row in table(value):
-        if len(row) < 2 or is_blank(row[0]) or str(row[0]).strip() == "参数" or is_blank(row[1]):
-            continue
-        found[str(row[0]).strip()] = row[1]
+    """The optional 参数 range (参数, 值[, …]), read by the core's one parser of that range
+    (the same rules as the 参数 sheet); header and blank rows skipped."""
+    from jsjb.core.ledger import params_from_range
+
     try:
-        return Params(found)
+        return params_from_range(table(value))
     except LedgerError as e:
         raise ArgumentError(str(e)) from None
 

@@ -12,19 +12,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import codes as C
 from . import schema as S
 from .calendar import Override, WorkCalendar
 from .errors import InvalidValue, LedgerError
 from .params import Params
-from .timeconv import is_blank, to_timestamps
+from .timeconv import is_blank, problem, to_timestamps
 
 ERROR, WARNING = "error", "warning"
 ROW = "_row"     # the Excel row number of each ticket, carried as a column
+MAX_DAYS = 365   # working days in one 延期 cell: more is a typo (the default limits are 15 and 30)
+MAX_COUNT = 1000  # 次数 of one 加减分 row: more is a typo (the caps are 10 and 2 points)
 
 
 @dataclass(frozen=True)
 class Issue:
-    """One validation finding: the Excel row, the column, the value and what is wrong."""
+    """One validation finding: the Excel row, the column, the value and what is wrong.
+
+    ``code`` is stable (``codes.py``): doors choose what to show by it, never by the message.
+    A finding about a whole column (missing from the header) has row 1, the header row.
+    """
 
     row: int | None
     column: str
@@ -32,25 +39,42 @@ class Issue:
     message: str
     level: str = ERROR
     sheet: str = S.SHEET_TICKETS
+    code: str = ""
 
     def as_dict(self) -> dict:
         return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "value": _jsonable(self.value), "message": self.message}
+                "value": _jsonable(self.value), "message": self.message, "code": self.code}
 
     def text(self) -> str:
         where = f"{self.sheet}第{self.row}行" if self.row else self.sheet
         return f"{where}【{self.column}】：{self.message}"
 
 
+def issue(code: str, row: int | None, column: str, value: object, sheet: str = S.SHEET_TICKETS,
+          level: str | None = None, **fields) -> Issue:
+    """An Issue whose message is the code's default template (``codes.MESSAGES``)."""
+    text = C.message(code, column=column, value=_show(value), **fields)
+    return Issue(row, column, value, text, level or C.level_of(code), sheet, code)
+
+
+def _show(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return ""
+    text = str(v)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _jsonable(v):
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
         return None
     if isinstance(v, (pd.Timestamp,)):
         return v.isoformat()
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating,)):
-        return float(v)
+        v = float(v)
+    if isinstance(v, float) and not np.isfinite(v):
+        return str(v)                                   # JSON has no inf
     return v if isinstance(v, (int, float, str, bool)) else str(v)
 
 
@@ -133,23 +157,18 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple
                 times = times.dt.normalize()
             out[col.name] = times
             for i in np.flatnonzero(bad.to_numpy()):
-                issues.append(Issue(int(rows[i]), col.name, values.iloc[i],
-                                    f"无法识别的日期时间“{values.iloc[i]}”，请填写如 2024-03-01 09:30 的日期时间"))
+                issues.append(issue(problem(values.iloc[i]), int(rows[i]), col.name, values.iloc[i]))
         elif col.kind == S.DAYS:
-            blank = is_blank(values)
-            nums = pd.to_numeric(values.astype(object).where(~blank), errors="coerce")
-            bad = (~blank) & (nums.isna() | (nums < 1) | (nums != nums.round()))
+            nums, bad = _numbers(values, minimum=1, maximum=MAX_DAYS, whole=True)
             out[col.name] = nums.where(~bad).astype("float64")
             for i in np.flatnonzero(bad.to_numpy()):
-                issues.append(Issue(int(rows[i]), col.name, values.iloc[i],
-                                    f"“{values.iloc[i]}”不是有效的工作日数，应为不小于1的整数"))
+                issues.append(issue(C.DAYS, int(rows[i]), col.name, values.iloc[i], maximum=MAX_DAYS))
         else:
             text = _text(values)
             if col.vocab:
                 wrong = text.notna() & ~text.isin(col.vocab)
                 for i in np.flatnonzero(wrong.to_numpy()):
-                    issues.append(Issue(int(rows[i]), col.name, text.iloc[i],
-                                        f"“{text.iloc[i]}”不在下拉选项中（可选：{'、'.join(col.vocab)}）"))
+                    issues.append(issue(C.VOCAB, int(rows[i]), col.name, text.iloc[i], choices="、".join(col.vocab)))
                 text = text.where(~wrong, None)
             out[col.name] = text
     frame = pd.DataFrame(out)
@@ -157,56 +176,139 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple
     return frame, issues
 
 
+def _numbers(values: pd.Series, *, minimum: float, maximum: float, whole: bool = False
+             ) -> tuple[pd.Series, pd.Series]:
+    """Cells → float64 and the mask of non-blank cells that are not a finite number in
+    [minimum, maximum] (and whole, if asked). Huge, negative, NaN/inf text are all bad."""
+    values = values.reset_index(drop=True)
+    blank = is_blank(values)
+    cells = values.astype(object).where(~blank)
+    nums = pd.to_numeric(cells.map(_plain_number), errors="coerce").astype("float64")
+    with np.errstate(invalid="ignore"):
+        bad = (~blank) & ~(np.isfinite(nums) & (nums >= minimum) & (nums <= maximum))
+        if whole:
+            bad |= (~blank) & (nums != nums.round())
+    return nums, bad.fillna(True).astype(bool) & ~blank
+
+
+def _plain_number(v):
+    """A cell as a number pandas can coerce (bools and text like 'nan'/'inf' are not numbers)."""
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, (int, np.integer)):
+        return float(v) if abs(v) < 1e300 else float("inf")
+    if isinstance(v, (float, np.floating)):
+        return v
+    text = str(v).strip()
+    try:
+        f = float(text)
+    except (ValueError, OverflowError):
+        return None
+    return f if text.lower().lstrip("+-") not in ("nan", "inf", "infinity") else None
+
+
 def parse_enterprises(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issue]]:
     cols = S.ENTERPRISE_COLUMNS
-    if raw is None or raw.empty:
+    if raw is None or raw.empty or "企业名称" not in raw.columns:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), []
-    frame = pd.DataFrame({c: _text(raw[c]) if c in raw.columns else None for c in cols})
+    raw = raw.reset_index(drop=True)
+    frame = pd.DataFrame({c: _text(raw[c]) if c in raw.columns else pd.Series([None] * len(raw), dtype=object)
+                          for c in cols})
     frame["_row"] = np.arange(len(frame)) + 2
     frame = frame[frame["企业名称"].notna()].reset_index(drop=True)
     issues = []
+    first = frame.groupby("企业名称")["_row"].min()
     dup = frame["企业名称"].duplicated(keep="first")
     for _, r in frame[dup].iterrows():
-        issues.append(Issue(int(r["_row"]), "企业名称", r["企业名称"], "企业名称重复", sheet=S.SHEET_ENTERPRISES))
+        issues.append(issue(C.DUPLICATE, int(r["_row"]), "企业名称", r["企业名称"], S.SHEET_ENTERPRISES,
+                            first=int(first[r["企业名称"]])))
     bad_mail = frame["邮箱"].notna() & ~frame["邮箱"].fillna("").str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")
     for _, r in frame[bad_mail].iterrows():
-        issues.append(Issue(int(r["_row"]), "邮箱", r["邮箱"], "邮箱地址格式不正确", WARNING, S.SHEET_ENTERPRISES))
+        issues.append(issue(C.EMAIL, int(r["_row"]), "邮箱", r["邮箱"], S.SHEET_ENTERPRISES))
     return frame.drop(columns="_row"), issues
 
 
-def parse_holidays(raw: pd.DataFrame | None) -> tuple[list[Override], list[Issue]]:
+def _column(raw: pd.DataFrame, name: str) -> pd.Series:
+    return raw[name] if name in raw.columns else pd.Series([None] * len(raw), dtype=object)
+
+
+def parse_holidays(raw: pd.DataFrame | None, first_row: int = 2) -> tuple[list[Override], list[Issue]]:
+    """The 节假日 sheet (日期, 类型, 说明) → overrides, and issues for the rows that cannot be
+    used (those rows are left out; the rest apply). Blank rows are skipped. The one parser of
+    this range: the UDFs' 节假日 argument goes through :func:`holidays_from_range`."""
     if raw is None or raw.empty or "日期" not in raw.columns:
         return [], []
-    days, bad = to_timestamps(raw["日期"])
-    kinds = _text(raw["类型"]) if "类型" in raw.columns else pd.Series([None] * len(raw), dtype=object)
-    notes = _text(raw["说明"]) if "说明" in raw.columns else pd.Series([None] * len(raw), dtype=object)
+    raw = raw.reset_index(drop=True)
+    cells = _column(raw, "日期")
+    days, bad = to_timestamps(cells)
+    kinds = _text(_column(raw, "类型"))
+    notes = _text(_column(raw, "说明"))
     out, issues = [], []
     for i in range(len(raw)):
-        row = i + 2
+        row = i + first_row
         if pd.isna(days.iloc[i]) and kinds.iloc[i] is None and not bad.iloc[i]:
             continue
-        if bad.iloc[i] or pd.isna(days.iloc[i]):
-            issues.append(Issue(row, "日期", raw["日期"].iloc[i], "无法识别的日期", sheet=S.SHEET_HOLIDAYS))
+        if bad.iloc[i]:
+            issues.append(issue(problem(cells.iloc[i]), row, "日期", cells.iloc[i], S.SHEET_HOLIDAYS))
             continue
-        if kinds.iloc[i] not in ("休息日", "工作日"):
-            issues.append(Issue(row, "类型", kinds.iloc[i], "类型应为“休息日”或“工作日”", sheet=S.SHEET_HOLIDAYS))
+        if pd.isna(days.iloc[i]):
+            issues.append(issue(C.REQUIRED, row, "日期", None, S.SHEET_HOLIDAYS))
+            continue
+        if kinds.iloc[i] not in S.HOLIDAY_KINDS:
+            issues.append(issue(C.VOCAB, row, "类型", kinds.iloc[i], S.SHEET_HOLIDAYS,
+                                choices="、".join(S.HOLIDAY_KINDS)))
             continue
         out.append(Override(days.iloc[i].date(), kinds.iloc[i], notes.iloc[i] or ""))
     return out, issues
 
 
 def parse_params(raw: pd.DataFrame | None) -> Params:
-    """The 参数 sheet → Params (raises ParameterError naming the parameter)."""
+    """The 参数 sheet (参数, 值) → Params (raises ParameterError naming the parameter). A row
+    without a code or a value keeps the default. The one parser of this range: the UDFs'
+    参数 argument goes through :func:`params_from_range`."""
     if raw is None or raw.empty or "参数" not in raw.columns:
         return Params()
     codes = _text(raw["参数"])
-    values = raw["值"] if "值" in raw.columns else pd.Series([None] * len(raw))
+    values = _column(raw, "值")
     overrides = {}
     for code, value in zip(codes, values):
         if code is None or value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
             continue
         overrides[code] = value
     return Params(overrides)
+
+
+def _range_frame(rows, columns: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
+    """A worksheet range as rows of cells → a frame with ``columns`` (extra cells ignored,
+    short rows padded) and the range row number of its first data row: a header row (its
+    first cell is the first column's name) is skipped wherever it is."""
+    if rows is None:
+        rows = []
+    elif not isinstance(rows, (list, tuple)):
+        rows = [[rows]]
+    elif rows and not isinstance(rows[0], (list, tuple)):
+        rows = [rows]
+    width = len(columns)
+    data = [(list(r) + [None] * width)[:width] for r in rows
+            if not (len(r) and isinstance(r[0], str) and r[0].strip() == columns[0])]
+    first = 1 if not (rows and len(rows[0]) and isinstance(rows[0][0], str)
+                      and rows[0][0].strip() == columns[0]) else 2
+    return pd.DataFrame(data, columns=list(columns), dtype=object), first
+
+
+def holidays_from_range(rows) -> tuple[tuple[Override, ...], list[Issue]]:
+    """The 节假日 range of a UDF argument (rows of 日期, 类型[, 说明]) → overrides and issues,
+    by the same rules as the 节假日 sheet; ``Issue.row`` counts from the range's first row."""
+    frame, first = _range_frame(rows, S.HOLIDAY_COLUMNS)
+    found, issues = parse_holidays(frame, first_row=first)
+    return tuple(found), issues
+
+
+def params_from_range(rows) -> Params:
+    """The 参数 range of a UDF argument (rows of 参数, 值[, …]) → Params, by the same rules as
+    the 参数 sheet (raises ParameterError naming the parameter)."""
+    frame, _ = _range_frame(rows, S.PARAM_COLUMNS[:2])
+    return parse_params(frame)
 
 
 def parse_adjustments(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issue]]:
@@ -218,26 +320,29 @@ def parse_adjustments(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issu
     if raw is None or raw.empty:
         return empty, []
     raw = raw.reset_index(drop=True)
-    get = lambda c: raw[c] if c in raw.columns else pd.Series([None] * len(raw), dtype=object)  # noqa: E731
-    days, bad_day = to_timestamps(get("日期"))
-    frame = pd.DataFrame({"日期": days, "承办企业": _text(get("承办企业")), "代码": _text(get("代码")),
-                          "次数": pd.to_numeric(get("次数"), errors="coerce"), "说明": _text(get("说明")),
+    day_cells, count_cells = _column(raw, "日期"), _column(raw, "次数")
+    days, bad_day = to_timestamps(day_cells)
+    counts, bad_count = _numbers(count_cells, minimum=0, maximum=MAX_COUNT)
+    frame = pd.DataFrame({"日期": days, "承办企业": _text(_column(raw, "承办企业")), "代码": _text(_column(raw, "代码")),
+                          "次数": counts.where(~bad_count), "说明": _text(_column(raw, "说明")),
                           "_row": np.arange(len(raw)) + 2})
-    blank = frame[["日期", "承办企业", "代码"]].isna().all(axis=1) & frame["次数"].isna()
+    blank = (frame[["日期", "承办企业", "代码"]].isna().all(axis=1) & is_blank(count_cells).to_numpy()
+             & ~bad_day.to_numpy())
     issues = []
+    where = dict(sheet=S.SHEET_ADJUSTMENTS)
     for i in np.flatnonzero((~blank).to_numpy()):
         r = frame.iloc[i]
         row = int(r["_row"])
-        if bad_day.iloc[i] or pd.isna(r["日期"]):
-            issues.append(Issue(row, "日期", get("日期").iloc[i], "缺少或无法识别的日期", sheet=S.SHEET_ADJUSTMENTS))
+        if bad_day.iloc[i]:
+            issues.append(issue(problem(day_cells.iloc[i]), row, "日期", day_cells.iloc[i], **where))
+        elif pd.isna(r["日期"]):
+            issues.append(issue(C.REQUIRED, row, "日期", None, **where))
         if r["承办企业"] is None:
-            issues.append(Issue(row, "承办企业", None, "缺少承办企业", sheet=S.SHEET_ADJUSTMENTS))
+            issues.append(issue(C.REQUIRED, row, "承办企业", None, **where))
         if r["代码"] not in CODES:
-            issues.append(Issue(row, "代码", r["代码"], "代码应为 D1–D7 或 B1–B6（见“加减分”表说明）",
-                                sheet=S.SHEET_ADJUSTMENTS))
-        count = get("次数").iloc[i]
-        if not (pd.isna(count) or str(count).strip() == "") and (pd.isna(r["次数"]) or r["次数"] < 0):
-            issues.append(Issue(row, "次数", count, "次数应为非负数", sheet=S.SHEET_ADJUSTMENTS))
+            issues.append(issue(C.VOCAB, row, "代码", r["代码"], choices="D1–D7、B1–B6（见“加减分”表说明）", **where))
+        if bad_count.iloc[i]:
+            issues.append(issue(C.NUMBER, row, "次数", count_cells.iloc[i], expected=f"0到{MAX_COUNT}之间的数", **where))
     frame["次数"] = frame["次数"].fillna(1.0)
     bad_rows = {i.row for i in issues}
     frame = frame[~blank & ~frame["_row"].isin(bad_rows)].reset_index(drop=True)
@@ -253,37 +358,61 @@ def parse_manual(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issue]]:
         frame["_row"] = pd.Series(dtype=np.int64)
         return frame, []
     raw = raw.reset_index(drop=True)
-    get = lambda c: raw[c] if c in raw.columns else pd.Series([None] * len(raw), dtype=object)  # noqa: E731
-    frame = pd.DataFrame({"年度": pd.to_numeric(get("年度"), errors="coerce"),
-                          "承办企业": _text(get("承办企业")), "_row": np.arange(len(raw)) + 2})
+    years, bad_year = _numbers(_column(raw, "年度"), minimum=C.YEAR_MIN, maximum=C.YEAR_MAX, whole=True)
+    frame = pd.DataFrame({"年度": years.where(~bad_year), "承办企业": _text(_column(raw, "承办企业")),
+                          "_row": np.arange(len(raw)) + 2})
     issues = []
+    where = dict(sheet=S.SHEET_MANUAL)
+    for i in np.flatnonzero(bad_year.to_numpy()):
+        issues.append(issue(C.NUMBER, int(frame["_row"].iloc[i]), "年度", _column(raw, "年度").iloc[i],
+                            expected=f"{C.YEAR_MIN}到{C.YEAR_MAX}之间的年份", **where))
     for item, maximum in MANUAL_ITEMS.items():
-        vals = get(item)
-        nums = pd.to_numeric(vals, errors="coerce")
-        frame[item] = nums
-        bad = (~is_blank(vals)) & (nums.isna() | (nums < 0) | (nums > maximum))
+        vals = _column(raw, item)
+        nums, bad = _numbers(vals, minimum=0, maximum=maximum)
+        frame[item] = nums.where(~bad)
         for i in np.flatnonzero(bad.to_numpy()):
-            issues.append(Issue(int(frame["_row"].iloc[i]), item, vals.iloc[i],
-                                f"“{vals.iloc[i]}”超出范围：{item}应在0到{maximum:g}分之间",
-                                sheet=S.SHEET_MANUAL))
+            issues.append(issue(C.NUMBER, int(frame["_row"].iloc[i]), item, vals.iloc[i],
+                                expected=f"0到{maximum:g}分之间的数（超出范围）", **where))
     frame = frame[frame["承办企业"].notna() | frame["年度"].notna()].reset_index(drop=True)
     return frame, issues
+
+
+def missing_columns(sheets: dict[str, pd.DataFrame | None]) -> list[Issue]:
+    """Contract columns absent from a sheet's header (R21: reported, never silently empty):
+    工单台账 by the table ``schema.MISSING_COLUMN``; the other sheets, where present and not
+    empty, by ``schema.SHEET_REQUIRED``. Each finding is on row 1, the header row."""
+    out = []
+    raw = sheets.get(S.SHEET_TICKETS)
+    if raw is not None:
+        for name, (level, needed) in S.MISSING_COLUMN.items():
+            if name not in raw.columns:
+                code = C.COLUMN_MISSING if level == ERROR else C.COLUMN_MISSING_WARN
+                out.append(issue(code, 1, name, None, needed=needed))
+    for sheet, required in S.SHEET_REQUIRED.items():
+        raw = sheets.get(sheet)
+        if raw is None or len(raw.columns) == 0:
+            continue
+        for name in required:
+            if name not in raw.columns:
+                out.append(issue(C.COLUMN_MISSING, 1, name, None, sheet, needed=f"“{sheet}”表的各行"))
+    return out
 
 
 def build(sheets: dict[str, pd.DataFrame | None], source: str = "") -> Ledger:
     """Raw sheets (name → DataFrame of cells by header) → Ledger.
 
-    Raises LedgerError for what makes the whole ledger unusable (a bad 参数 value, a bad
-    节假日 type); row-level problems are collected as issues.
+    Raises LedgerError for what makes the whole ledger unusable (no 工单台账, a required column
+    missing, a bad 参数 value); row-level problems and missing contract columns are collected
+    as issues, and the rows that have them are left out of what they would falsify.
     """
     if sheets.get(S.SHEET_TICKETS) is None:
         raise LedgerError(f"找不到“{S.SHEET_TICKETS}”工作表：请使用 jsjb template 生成的台账模板。")
-    issues: list[Issue] = []
     raw = sheets[S.SHEET_TICKETS]
     missing = [c.name for c in S.INPUT_COLUMNS if c.required and c.name not in raw.columns]
     if missing:
         raise LedgerError(f"“{S.SHEET_TICKETS}”表第1行缺少必需的列：{'、'.join(missing)}。"
                           f"请核对表头文字（可参照 jsjb template 生成的模板）。")
+    issues: list[Issue] = missing_columns(sheets)
     tickets, found = parse_tickets(raw)
     issues += found
     params = parse_params(sheets.get(S.SHEET_PARAMS))

@@ -118,6 +118,41 @@ DAY_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.kind == DAYS)
 PERSONAL_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.personal)
 FREE_TEXT_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.free_text)
 
+# -- what a missing contract column costs (R21: reported, never silently empty) --------------
+# 工单编号, 派单时间 and 时限类型 are required: without them no row can be read (LedgerError).
+# For every other input column of the contract: "error" where a deadline, a status or a
+# statistic of the bulletin/assessment is wrong without it (check exits 1, every job reports
+# it); "warning" where only a flag, a list, a masked output or a note is affected.
+MISSING_COLUMN: dict[str, tuple[str, str]] = {
+    CHANNEL: ("warning", "来源渠道（人民网领导留言板工单清单）"),
+    REQ_TYPE: ("warning", "诉求类型"),
+    CATEGORY: ("warning", "诉求类别"),
+    CONTENT: ("warning", "诉求内容"),
+    CALLER: ("warning", "来话人（诉求内容中的姓名脱敏）"),
+    PHONE: ("warning", "联系电话（诉求内容中的号码脱敏）"),
+    ADDRESS: ("warning", "地址（诉求内容中的地址脱敏）"),
+    ENTERPRISE: ("error", "各承办企业的统计（R11）"),
+    FORWARDED: ("error", "确认时限和“3小时未回复”扣分（R8）"),
+    CONFIRMED: ("error", "确认超时和“3小时未回复”扣分（R8）"),
+    OWN: ("error", "“3小时未回复”扣分（R8）"),
+    RETURNED: ("error", "退回工单的排除（R9、R11）"),
+    LEGAL_DATE: ("error", "“法定”时限工单的办理期限（R3）"),
+    EXT1_AT: ("warning", "延期申请逾期提示（R5）"),
+    EXT1_DAYS: ("error", "延期后的办理期限（R4）"),
+    EXT2_AT: ("warning", "延期申请逾期提示（R5）"),
+    EXT2_DAYS: ("error", "延期后的办理期限（R4）"),
+    HOLD_START: ("error", "挂单顺延的办理期限和挂单状态（R6）"),
+    HOLD_END: ("error", "挂单顺延的办理期限和挂单状态（R6）"),
+    MATERIALS_AT: ("warning", "材料逾期提示（R7）"),
+    CLOSED: ("error", "办结状态、响应率和解决率（R10、R12、R13）"),
+    VISITED: ("warning", "回访时间核对"),
+    VISIT_RESULT: ("error", "满意率（R14）"),
+    NOT_ASSESSED: ("error", "不计入考核工单的排除（R11）"),
+    MAJOR_DIFFICULT: ("warning", "重大疑难工单清单"),
+    ARCHIVED: ("warning", "归档时间"),
+    REMARKS: ("warning", "备注"),
+}
+
 # -- computed columns (after the input columns; formulas calling the UDFs in the template) --
 DEADLINE = "办理期限"
 MATERIALS_DUE = "材料截止"
@@ -143,5 +178,15 @@ HOLIDAY_COLUMNS = ("日期", "类型", "说明")
 PARAM_COLUMNS = ("参数", "值", "说明", "依据")
 ADJUSTMENT_COLUMNS = ("日期", "承办企业", "代码", "次数", "说明")
 MANUAL_COLUMNS = ("年度", "承办企业", "组织机构", "制度建设", "知识库建设", "重视程度")
+
+# Columns of the other sheets whose absence (in a sheet that is present) makes it unusable:
+# their rows cannot be read (error); the others only default (warning).
+SHEET_REQUIRED = {
+    SHEET_ENTERPRISES: ("企业名称",),
+    SHEET_HOLIDAYS: ("日期", "类型"),
+    SHEET_PARAMS: ("参数", "值"),
+    SHEET_ADJUSTMENTS: ("日期", "承办企业", "代码"),
+    SHEET_MANUAL: MANUAL_COLUMNS,
+}
 
 FIRST_DATA_ROW = 2   # Excel row of the first ticket (header in row 1)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import codes as C
 from . import schema as S
 from .calendar import NO_YEAR
-from .ledger import ERROR, ROW, WARNING, Issue, Ledger
+from .ledger import ROW, Issue, Ledger, issue
 
 
 def _fmt(v) -> object:
@@ -18,16 +19,17 @@ def _fmt(v) -> object:
     return v
 
 
-def _emit(out: list[Issue], t: pd.DataFrame, mask, column: str, message, level=ERROR):
+def _emit(out: list[Issue], t: pd.DataFrame, mask, column: str, code: str, **fields):
+    """One issue of ``code`` per row where ``mask``; a callable field gets the cell's value."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return
     rows = t[ROW].to_numpy()[mask]
     values = t[column].to_numpy(dtype=object)[mask] if column in t.columns else [None] * len(rows)
     for row, value in zip(rows, values):
-        value = _fmt(value) if not (value is None or (isinstance(value, float) and np.isnan(value))) else None
-        text = message(value) if callable(message) else message
-        out.append(Issue(int(row), column, value, text, level))
+        value = None if value is None or pd.isna(value) else _fmt(value)
+        extra = {k: (f(value) if callable(f) else f) for k, f in fields.items()}
+        out.append(issue(code, int(row), column, value, **extra))
 
 
 def canonical_enterprises(t: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
@@ -53,11 +55,15 @@ def validate(ledger: Ledger, computed: pd.DataFrame) -> list[Issue]:
     for col in S.INPUT_COLUMNS:
         if col.required:
             reported = np.isin(rows, [r for r, c in unreadable if c == col.name])
-            _emit(out, t, blank[col.name] & ~reported, col.name, f"缺少{col.name}（必填）")
+            _emit(out, t, blank[col.name] & ~reported, col.name, C.REQUIRED)
     legal = (t[S.LIMIT_TYPE] == "法定").to_numpy()
-    _emit(out, t, legal & blank[S.LEGAL_DATE], S.LEGAL_DATE, "时限类型为“法定”时须填写法定期限")
-    _emit(out, t, ~legal & ~blank[S.LEGAL_DATE], S.LEGAL_DATE,
-          "已填写法定期限，但时限类型不是“法定”，法定期限未被采用", WARNING)
+    legal_cell = np.isin(rows, [r for r, c in unreadable if c == S.LEGAL_DATE])
+    _emit(out, t, legal & blank[S.LEGAL_DATE] & ~legal_cell, S.LEGAL_DATE, C.LEGAL_DATE_MISSING)
+    _emit(out, t, ~legal & ~blank[S.LEGAL_DATE], S.LEGAL_DATE, C.LEGAL_DATE_UNUSED)
+    # a statutory date before the dispatch: the ticket is overdue from the start — possible, but
+    # most often a typo (年份); the deadline is computed as written
+    _emit(out, t, legal & (t[S.LEGAL_DATE] < t[S.DISPATCHED].dt.normalize()).fillna(False).to_numpy(),
+          S.LEGAL_DATE, C.LEGAL_BEFORE_DISPATCH)
 
     # duplicate ids
     ids = t[S.ID]
@@ -65,42 +71,43 @@ def validate(ledger: Ledger, computed: pd.DataFrame) -> list[Issue]:
     if dup.any():
         first_row = t[dup].groupby(S.ID)[ROW].min()
         later = dup & ids.duplicated(keep="first")
-        _emit(out, t, later.to_numpy(), S.ID,
-              lambda v: f"工单编号“{v}”重复（首次出现在第{int(first_row[v])}行）")
+        _emit(out, t, later.to_numpy(), S.ID, C.DUPLICATE, first=lambda v: int(first_row[v]))
 
-    # time order
-    def before(a: str, b: str, text: str, level=ERROR):
-        _emit(out, t, (t[a] < t[b]).fillna(False).to_numpy(), a,
-              lambda v: f"{a}（{v}）早于{b}：{text}", level)
+    # time order (办结时间 before 派单时间 is an error: the row is invalid and, downstream, gets
+    # no archive number)
+    def before(a: str, b: str, code=C.TIME_ORDER, **fields):
+        _emit(out, t, (t[a] < t[b]).fillna(False).to_numpy(), a, code, other=b, **fields)
 
-    before(S.FORWARDED, S.DISPATCHED, "请核对时间")
-    before(S.CONFIRMED, S.FORWARDED, "请核对时间")
-    before(S.RETURNED, S.DISPATCHED, "请核对时间")
-    before(S.CLOSED, S.DISPATCHED, "请核对时间")
-    before(S.HOLD_START, S.DISPATCHED, "请核对时间")
-    before(S.HOLD_END, S.HOLD_START, "请核对时间")
-    before(S.MATERIALS_AT, S.DISPATCHED, "请核对时间")
-    before(S.EXT1_AT, S.DISPATCHED, "请核对时间")
-    before(S.EXT2_AT, S.EXT1_AT, "请核对时间")
-    before(S.VISITED, S.CLOSED, "回访应在办结之后", WARNING)
-    _emit(out, t, blank[S.HOLD_START] & ~blank[S.HOLD_END], S.HOLD_END, "有挂单结束时间但缺少挂单开始时间")
-    _emit(out, t, ~blank[S.HOLD_START] & blank[S.HOLD_END] & ~blank[S.CLOSED], S.HOLD_END,
-          "工单已办结，但挂单尚未结束：请填写挂单结束时间", WARNING)
+    before(S.FORWARDED, S.DISPATCHED)
+    before(S.CONFIRMED, S.FORWARDED)
+    before(S.RETURNED, S.DISPATCHED)
+    before(S.CLOSED, S.DISPATCHED)
+    before(S.HOLD_START, S.DISPATCHED)
+    before(S.HOLD_END, S.HOLD_START)
+    before(S.MATERIALS_AT, S.DISPATCHED)
+    before(S.EXT1_AT, S.DISPATCHED)
+    before(S.EXT2_AT, S.EXT1_AT)
+    before(S.VISITED, S.CLOSED, C.TIME_ORDER_WARN, hint="回访应在办结之后")
+    _emit(out, t, blank[S.HOLD_START] & ~blank[S.HOLD_END], S.HOLD_END, C.HOLD_END_ONLY)
+    _emit(out, t, ~blank[S.HOLD_START] & blank[S.HOLD_END] & ~blank[S.CLOSED], S.HOLD_END, C.HOLD_STILL_OPEN)
 
     # extensions
     for at, days, k in ((S.EXT1_AT, S.EXT1_DAYS, 1), (S.EXT2_AT, S.EXT2_DAYS, 2)):
-        _emit(out, t, ~blank[days] & blank[at], at, f"填写了延期{k}工作日但缺少申请时间，无法核对是否提前申请", WARNING)
-        _emit(out, t, blank[days] & ~blank[at], days, f"填写了延期{k}申请时间但缺少延期工作日，延期未计入", WARNING)
-    _emit(out, t, ~blank[S.EXT2_DAYS] & blank[S.EXT1_DAYS], S.EXT2_DAYS, "有第二次延期但没有第一次延期", WARNING)
+        _emit(out, t, ~blank[days] & blank[at], at, C.EXTENSION_INCOMPLETE,
+              detail=f"填写了延期{k}工作日但缺少申请时间，无法核对是否提前申请")
+        _emit(out, t, blank[days] & ~blank[at], days, C.EXTENSION_INCOMPLETE,
+              detail=f"填写了延期{k}申请时间但缺少延期工作日，延期未计入")
+    _emit(out, t, ~blank[S.EXT2_DAYS] & blank[S.EXT1_DAYS], S.EXT2_DAYS, C.EXTENSION_INCOMPLETE,
+          detail="有第二次延期但没有第一次延期")
 
     # visits, enterprises
-    _emit(out, t, ~blank[S.VISIT_RESULT] & blank[S.CLOSED], S.VISIT_RESULT, "有回访结果但工单未办结", WARNING)
+    _emit(out, t, ~blank[S.VISIT_RESULT] & blank[S.CLOSED], S.VISIT_RESULT, C.VISIT_NOT_CLOSED)
     returned = ~blank[S.RETURNED]
-    _emit(out, t, blank[S.ENTERPRISE] & ~returned, S.ENTERPRISE, "未填写承办企业：该工单不计入任何企业的统计", WARNING)
+    _emit(out, t, blank[S.ENTERPRISE] & ~returned, S.ENTERPRISE, C.NO_ENTERPRISE)
     names = set(ledger.enterprise_names) | set(ledger.enterprises["简称"].dropna())
     if names:
         unknown = ~blank[S.ENTERPRISE] & ~t[S.ENTERPRISE].isin(names).to_numpy()
-        _emit(out, t, unknown, S.ENTERPRISE, lambda v: f"“{v}”不在“承办企业”表中，请核对名称或先在该表中添加")
+        _emit(out, t, unknown, S.ENTERPRISE, C.UNKNOWN_ENTERPRISE)
 
     # calendar coverage (R1)
     miss = computed["missing_year"].to_numpy()
@@ -110,8 +117,8 @@ def validate(ledger: Ledger, computed: pd.DataFrame) -> list[Issue]:
         rows = t[ROW].to_numpy()[has]
         values = t[S.DISPATCHED].to_numpy(dtype=object)[has]
         for row, year, value in zip(rows, years, values):
-            out.append(Issue(int(row), S.DISPATCHED, _fmt(pd.Timestamp(value)) if not pd.isna(value) else None,
-                             f"缺少{int(year)}年的节假日安排，无法计算期限：请在“节假日”表录入{int(year)}年放假调休安排"))
+            out.append(issue(C.HOLIDAY_YEAR, int(row), S.DISPATCHED,
+                             _fmt(pd.Timestamp(value)) if not pd.isna(value) else None, year=int(year)))
     out.sort(key=lambda i: (i.sheet != S.SHEET_TICKETS, i.sheet, i.row or 0, S.INPUT_NAMES.index(i.column)
                             if i.column in S.INPUT_NAMES else 99))
     return out
