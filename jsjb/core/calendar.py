@@ -29,12 +29,13 @@ import pandas as pd
 from .errors import HolidayDataMissing, InvalidValue
 
 REST, WORK = "休息日", "工作日"
-NO_YEAR = 0
+NO_YEAR = 0     # "no missing year" in the year arrays returned by the column functions
 FESTIVALS = {   # chinesecalendar's English names → the notice's Chinese names
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
     "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
     "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "中国人民抗日战争胜利70周年纪念日",
-}   # "no missing year" in the year arrays returned by the column functions
+}
+WARN_DAYS = 60  # R23: warn this many days before the covered years end
 
 
 @dataclass(frozen=True)
@@ -269,3 +270,127 @@ def day_ends(days: np.ndarray) -> np.ndarray:
     """Day numbers → datetime64[ns] at 23:59:59 of that day (the end of a working day, R2)."""
     return (days.astype("datetime64[D]").astype("datetime64[ns]")
             + np.timedelta64(86399, "s"))
+
+
+# -- R23: coverage of the holiday data ---------------------------------------------------------
+@dataclass
+class Coverage:
+    """Which years the calendar covers and what is missing at ``as_of`` (R23).
+
+    ``builtin``: first and last year of the package data (None without it); ``sheet``: years the
+    节假日 sheet lists at least one date of; ``missing``: uncovered years that open tickets need,
+    plus the year after the covered run once ``as_of`` is within :data:`WARN_DAYS` of its end;
+    ``affected``: ids of the open tickets whose deadline needs a missing year (ledger order);
+    ``covered_until``: the last day of the covered run of years that holds ``as_of``'s year
+    (None when that year itself is uncovered); ``warnings``: Chinese texts for the clerk.
+    """
+
+    builtin: tuple[int, int] | None
+    sheet: list[int]
+    missing: list[int]
+    affected: list[str]
+    covered_until: dt.date | None
+    warnings: list[str]
+    affected_by_year: dict[int, list[str]]
+
+    def as_dict(self) -> dict:
+        """CONTRACT §3 ``jsjb holidays --json`` (plus ``covered_until`` and ``warnings``)."""
+        return {
+            "builtin": list(self.builtin) if self.builtin else None,
+            "sheet": list(self.sheet),
+            "missing": list(self.missing),
+            "affected": list(self.affected),
+            "covered_until": self.covered_until.isoformat() if self.covered_until else None,
+            "warnings": list(self.warnings),
+        }
+
+
+def _id_list(ids: list[str], limit: int = 20) -> str:
+    shown = "、".join(ids[:limit])
+    return shown + (f"等{len(ids)}件" if len(ids) > limit else f"（共{len(ids)}件）")
+
+
+def _fix_text(year: int) -> str:
+    return (f"国务院办公厅通常在每年11月公布下一年的放假安排。请把《国务院办公厅关于{year}年部分节假日安排的通知》"
+            f"录入台账的“节假日”表（日期、类型=休息日/工作日、说明），例如用 "
+            f"jsjb holidays parse 通知.txt --out 节假日.xlsx 把通知全文转换成表格后粘贴进去。")
+
+
+def coverage(calendar: WorkCalendar, tickets: pd.DataFrame, computed: pd.DataFrame | None,
+             as_of: pd.Timestamp, *, warn_days: int = WARN_DAYS) -> Coverage:
+    """R23: coverage report and warnings for a ledger at ``as_of``.
+
+    ``tickets`` is the typed ticket frame; ``computed`` the frame of
+    :func:`jsjb.core.rules.compute` for it (computed here with default parameters when None).
+    A ticket is *open* when neither closed nor returned by ``as_of`` (on hold counts as open);
+    it is *affected* when computing its deadline met an uncovered day — ``compute``'s
+    ``missing_year`` column, which already holds, per row and for the whole column at once, the
+    first uncovered year its deadline arithmetic touched. No per-row Python work except for
+    formatting the affected ids.
+
+    The warning window (R23) opens ``warn_days`` days before the end of the covered run of
+    years holding ``as_of`` (as_of on or after 31 December − ``warn_days`` days) and stays open
+    after that day has passed.
+    """
+    from . import schema as S
+
+    as_of = pd.Timestamp(as_of)
+    today = as_of.date()
+    if computed is None:
+        from .params import Params
+        from .rules import compute
+
+        computed = compute(tickets, Params(), calendar, as_of)
+
+    years = calendar.years
+    next_missing = today.year
+    while next_missing in years:
+        next_missing += 1
+    covered_until = dt.date(next_missing - 1, 12, 31) if next_missing > today.year else None
+    days_left = (dt.date(next_missing - 1, 12, 31) - today).days
+    in_window = days_left <= warn_days
+
+    if len(computed):
+        miss = computed["missing_year"].to_numpy(dtype=np.int64)
+        closed = np.asarray(computed["closed"], dtype=bool)
+        returned = np.asarray(computed["returned"], dtype=bool)
+        hit = (miss != NO_YEAR) & ~closed & ~returned
+        ids = tickets[S.ID].reindex(computed.index).to_numpy(dtype=object)[hit]
+        hit_years = miss[hit]
+    else:
+        ids, hit_years = np.array([], dtype=object), np.array([], dtype=np.int64)
+    by_year: dict[int, list[str]] = {}
+    for y in np.unique(hit_years):
+        by_year[int(y)] = [str(i) for i in ids[hit_years == y]]
+    missing = sorted(set(by_year) | ({next_missing} if in_window else set()))
+
+    warnings: list[str] = []
+    for year in missing:
+        affected = by_year.get(year, [])
+        if year == next_missing and in_window:
+            if covered_until is None:
+                head = f"节假日数据未收录{year}年（当前日期所在的年份）的放假调休安排。"
+            elif days_left >= 0:
+                head = (f"节假日数据只覆盖到{next_missing - 1}年12月31日（还有{days_left}天），"
+                        f"尚未收录{year}年的放假调休安排。")
+            else:
+                head = (f"节假日数据只覆盖到{next_missing - 1}年12月31日（已过{-days_left}天），"
+                        f"尚未收录{year}年的放假调休安排。")
+        else:
+            head = f"节假日数据未收录{year}年的放假调休安排。"
+        if affected:
+            head += f"以下在办工单的办理期限需要{year}年的数据，目前无法计算：{_id_list(affected)}。"
+        else:
+            head += f"目前还没有在办工单受影响，但期限跨入{year}年的工单将无法计算办理期限。"
+        warnings.append(head + _fix_text(year))
+
+    pkg = sorted(calendar.package_years)
+    return Coverage(
+        builtin=(pkg[0], pkg[-1]) if pkg else None,
+        sheet=sorted(calendar.sheet_years),
+        missing=missing,
+        affected=[str(i) for i in ids],
+        covered_until=covered_until,
+        warnings=warnings,
+        affected_by_year=by_year,
+    )
