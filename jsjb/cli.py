@@ -1,8 +1,9 @@
 """The `jsjb` command line (CONTRACT §3): the office's jobs on files, for WPS users,
-scheduled runs and tests. Thin: parse options, call ``jsjb.jobs``, print, exit.
+scheduled runs and tests. Thin: parse options → a job of ``jsjb.jobs`` → print → exit code.
 
-Exit codes: 0 ok · 1 the ledger has row errors (check) · 2 bad input (file, option, 参数,
-missing holiday year) · 3 unexpected failure.
+Exit codes: 0 ok · 1 the job ran but something needs attention (rows with errors, mail not sent)
+· 2 bad input (file, option, setting, 参数, missing holiday year) · 3 unexpected failure (one Chinese
+line; the traceback only with JSJB_DEBUG=1).
 stdout carries the result (with --json: only the JSON); progress and messages go to stderr.
 """
 
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__, jobs
+from .core import clock
 from .core.errors import InvalidValue, LedgerError
-from .core.timeconv import iso
 
 _ARGPARSE_ZH = {
     "usage: ": "用法：", "options": "选项", "positional arguments": "参数",
@@ -38,21 +39,17 @@ def _zh(text: str) -> str:
 argparse._ = _zh   # argparse looks its few fixed strings up through this name
 
 
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
+def _as_of(text: str | None):
+    import pandas as pd
 
-
-def _as_of(text: str | None) -> pd.Timestamp | None:
     if text is None:
         return None
     try:
-        t = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        t = clock.naive_local(pd.Timestamp(text))
+    except (ValueError, TypeError, OverflowError):
         raise InvalidValue("--as-of", text, "应为 ISO 日期时间，如 2025-12-31T17:00") from None
-    if t.tzinfo is not None:
-        t = t.tz_convert("Asia/Shanghai").tz_localize(None)
+    if not clock.FIRST_YEAR <= t.year <= clock.LAST_YEAR:
+        raise InvalidValue("--as-of", text, f"年份应在 {clock.FIRST_YEAR}–{clock.LAST_YEAR} 之间")
     return t
 
 
@@ -65,6 +62,11 @@ def _progress(args) -> jobs.Progress:
 def _emit_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
     sys.stdout.write("\n")
+
+
+def _notes(result: jobs.JobResult) -> None:
+    for note in result.notes:
+        print(f"提示：{note}", file=sys.stderr)
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
@@ -81,85 +83,72 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
-# -- commands ----------------------------------------------------------------------------------
-def cmd_sample(args) -> int:
-    from .core.sample import generate
-    from .io.ledger_book import write_ledger
+def _finish(args, result: jobs.JobResult, text) -> int:
+    """Print the result (JSON, or the text lines ``text()`` yields) and its notes; return the exit code."""
+    _notes(result)
+    if getattr(args, "json", False):
+        _emit_json(result.data)
+    else:
+        for line in text():
+            print(line)
+    return result.exit_code
 
-    progress = _progress(args)
-    with jobs.Timer(progress)(f"生成样例台账（{args.rows} 行，{args.year} 年，种子 {args.seed}）"):
-        sample = generate(args.rows, args.year, args.seed)
-    with jobs.Timer(progress)(f"写入 {args.path}"):
-        write_ledger(args.path, sample.sheets)
-    print(f"已生成样例台账：{args.path}（{args.rows} 张工单，数据截至 {sample.as_of:%Y-%m-%d %H:%M}，"
-          f"可用 --as-of {sample.as_of:%Y-%m-%dT%H:%M} 重现统计）")
+
+# -- commands ----------------------------------------------------------------------------------
+def cmd_template(args) -> int:
+    r = jobs.template(args.path, force=args.force, plain=args.plain, source=args.source, progress=_progress(args))
+    kind = "可在任何电子表格软件中计算的台账（原生公式）" if args.plain else "空白台账模板"
+    extra = f"，已从 {args.source} 复制 {r.data['rows']} 张工单和其他工作表（原台账未改动）" if args.source else ""
+    print(f"已生成{kind}：{args.path}{extra}")
     return 0
 
 
-def cmd_template(args) -> int:
-    from .io.ledger_book import write_ledger
-
-    write_ledger(args.path)
-    print(f"已生成空白台账模板：{args.path}")
+def cmd_sample(args) -> int:
+    r = jobs.sample(args.path, rows=args.rows, year=args.year, seed=args.seed, force=args.force,
+                    progress=_progress(args))
+    as_of = r.data["as_of"][:16]
+    print(f"已生成样例台账：{args.path}（{args.rows} 张工单，数据截至 {as_of.replace('T', ' ')}，"
+          f"可用 --as-of {as_of} 重现统计）")
     return 0
 
 
 def cmd_check(args) -> int:
-    progress = _progress(args)
-    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
-    if args.json:
-        _emit_json(jobs.check_json(ev))
-    else:
-        print(f"共 {len(ev.tickets)} 张工单：错误 {len(ev.errors)} 条，提示 {len(ev.warnings)} 条。")
-        limit = args.limit
-        for label, items in (("错误", ev.errors), ("提示", ev.warnings)):
-            for i in items[:limit]:
-                print(f"[{label}] {i.text()}")
-            if len(items) > limit:
-                print(f"……另有 {len(items) - limit} 条{label}未显示（用 --limit 或 --json 查看全部）")
-        if not ev.errors:
-            print("校验通过：没有错误。")
-    return 1 if ev.errors else 0
+    r = jobs.check(args.ledger, as_of=_as_of(args.as_of), progress=_progress(args))
+
+    def text():
+        errors, warnings = r.data["errors"], r.data["warnings"]
+        yield f"共 {r.data['rows']} 张工单：错误 {len(errors)} 条，提示 {len(warnings)} 条。"
+        issues = {"错误": r.evaluated.errors, "提示": r.evaluated.warnings}
+        for label, items in issues.items():
+            for i in items[:args.limit]:
+                yield f"[{label}] {i.text()}"
+            if len(items) > args.limit:
+                yield f"……另有 {len(items) - args.limit} 条{label}未显示（用 --limit 或 --json 查看全部）"
+        if not errors:
+            yield "校验通过：没有错误。"
+    return _finish(args, r, text)
 
 
 def cmd_compute(args) -> int:
-    from .io.writer import Table, write_tables
+    r = jobs.compute(args.ledger, as_of=_as_of(args.as_of), out=args.out, mask=args.mask, progress=_progress(args))
 
-    progress = _progress(args)
-    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
-    if args.out:
-        out = Path(args.out)
-        if out.suffix.lower() != ".xlsx":
-            raise InvalidValue("--out", args.out, "输出文件应以 .xlsx 结尾")
-        if out.resolve() == Path(args.ledger).resolve():
-            raise InvalidValue("--out", args.out, "不能覆盖输入台账，请换一个文件名")
-        frame = jobs.computed_frame(ev, mask=args.mask)
-        with jobs.Timer(progress)(f"写入 {out}"):
-            write_tables(out, [Table("计算结果", frame, widths={"诉求内容": 40, "提示": 40})])
-        _log(args, "计算", f"{ev.as_of:%Y-%m-%d %H:%M}", len(frame), [out], "已脱敏" if args.mask else "")
-    if args.json:
-        _emit_json(jobs.compute_json(ev))
-        return 0
-    print(f"统计时点 {ev.as_of:%Y-%m-%d %H:%M}，共 {len(ev.tickets)} 张工单。")
-    print(_table([[k, str(v)] for k, v in jobs.status_counts(ev).items()], ["状态", "工单数"]))
-    flags = jobs.flag_counts(ev)
-    if flags:
-        print()
-        print(_table([[k, str(v)] for k, v in flags.items()], ["提示", "工单数"]))
-    if ev.errors:
-        print(f"\n注意：有 {len(ev.errors)} 条数据错误，相关工单的状态为“数据有误”，请运行 jsjb check 查看。")
-    if args.out:
-        print(f"\n计算结果已写入：{args.out}")
-    return 0
-
-
-def _out_dir(args) -> Path:
-    return Path(args.out) if args.out else Path(args.ledger).resolve().parent / "jsjb输出"
+    def text():
+        ev = r.evaluated
+        yield f"统计时点 {ev.as_of:%Y-%m-%d %H:%M}，共 {len(ev.tickets)} 张工单。"
+        yield _table([[k, str(v)] for k, v in jobs.status_counts(ev).items()], ["状态", "工单数"])
+        flags = jobs.flag_counts(ev)
+        if flags:
+            yield ""
+            yield _table([[k, str(v)] for k, v in flags.items()], ["提示", "工单数"])
+        if args.out:
+            yield f"\n计算结果已写入：{args.out}"
+    code = _finish(args, r, text)
+    return code
 
 
 def _ranking_rows(data: dict) -> list[list[str]]:
     def pct(v):
-        return "无数据" if v is None else f"{v:.1%}"
+        return "无数据" if v is None else f"{v:.2%}"
 
     rows = []
     for e in data["enterprises"]:
@@ -173,196 +162,126 @@ def _ranking_rows(data: dict) -> list[list[str]]:
 RANK_HEADERS = ["排名", "承办企业", "受理", "响应率", "解决率", "满意率", "扣分", "加分", "总分"]
 
 
-def _report_warnings(data: dict) -> None:
-    for item in data.get("sheet_issues", []):
-        print(f"提示：{item['sheet']}第{item['row']}行【{item['column']}】：{item['message']}（该行未计入）",
-              file=sys.stderr)
-    if data.get("invalid"):
-        rows = "、".join(str(i["row"]) for i in data["invalid"][:20])
-        print(f"注意：{len(data['invalid'])} 张工单数据有误，未计入三率（台账第 {rows} 行…），请运行 jsjb check 查看。",
-              file=sys.stderr)
-
-
 def cmd_bulletin(args) -> int:
-    from .core import stats
-    from .io.reports import bulletin_files, parallel_workers
+    r = jobs.bulletin(args.ledger, args.month, as_of=_as_of(args.as_of), out_dir=args.out, docx=args.docx,
+                      pdf=args.pdf, template=args.template, progress=_progress(args))
 
-    progress = _progress(args)
-    period = stats.month(args.month)
-    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
-    rep = jobs.make_report(ev, period)
-    data = jobs.report_json(ev, rep)
-    with jobs.Timer(progress)("写入月通报工作簿"):
-        files = bulletin_files(_out_dir(args), rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress,
-                               workers=parallel_workers())
-    data["files"] = {"bulletin": str(files["bulletin"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
-    _log(args, "月通报", period.label, int(rep.table["received"].sum()), [files["bulletin"], *files["enterprises"].values()])
-    _report_warnings(data)
-    if args.json:
-        _emit_json(data)
-        return 0
-    print(f"{period.title}月通报（统计时点 {ev.as_of:%Y-%m-%d %H:%M}）")
-    print(_table(_ranking_rows(data), RANK_HEADERS))
-    print(f"\n月通报：{files['bulletin']}")
-    print(f"各企业工作簿（{len(files['enterprises'])} 个）：{_out_dir(args)}")
-    return 0
+    def text():
+        rep = r.detail
+        yield f"{rep.period.title}月通报（统计时点 {rep.as_of:%Y-%m-%d %H:%M}）"
+        yield _table(_ranking_rows(r.data), RANK_HEADERS)
+        files = r.data["files"]
+        yield f"\n月通报：{files['bulletin']}"
+        yield f"各企业工作簿（{len(files['enterprises'])} 个，来话人已脱敏）：{Path(files['bulletin']).parent}"
+        for key, label in (("docx", "公文稿（Word）"), ("pdf", "公文稿（PDF）")):
+            if key in files:
+                yield f"{label}：{files[key]}"
+    return _finish(args, r, text)
 
 
 def cmd_assess(args) -> int:
-    from .core import stats
-    from .io.reports import write_assessment
+    r = jobs.assess(args.ledger, args.year, as_of=_as_of(args.as_of), out_dir=args.out, docx=args.docx,
+                    pdf=args.pdf, template=args.template, progress=_progress(args))
 
-    progress = _progress(args)
-    period = stats.year(args.year)
-    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
-    rep = jobs.make_report(ev, period, annual=True)
-    data = jobs.report_json(ev, rep)
-    path = write_assessment(_out_dir(args) / f"年度考核_{period.label}.xlsx", rep)
-    data["files"] = {"assessment": str(path)}
-    _log(args, "年度考核", period.label, int(rep.table["received"].sum()), [path])
-    _report_warnings(data)
-    if args.json:
-        _emit_json(data)
-        return 0
-    print(f"{period.title}“接诉即办”考核（统计时点 {ev.as_of:%Y-%m-%d %H:%M}）")
-    print(_table(_ranking_rows(data), RANK_HEADERS))
-    print(f"\n年度考核：{path}")
-    return 0
-
-
-def _log(args, job: str, period: str = "", rows="", outputs=(), note: str = "") -> None:
-    """Append the job to the run log; a log that cannot be written is only a warning."""
-    from .io import runlog
-
-    ledger = getattr(args, "ledger", None)
-    try:
-        runlog.append(runlog.log_path(ledger), runlog.record(job, period, ledger or "", rows, outputs, note))
-    except OSError as e:
-        print(f"提示：无法写入运行记录（{e}）", file=sys.stderr)
+    def text():
+        rep = r.detail
+        yield f"{rep.period.title}“接诉即办”考核（统计时点 {rep.as_of:%Y-%m-%d %H:%M}）"
+        yield _table(_ranking_rows(r.data), RANK_HEADERS)
+        yield f"\n年度考核：{r.data['files']['assessment']}"
+        for key, label in (("docx", "公文稿（Word）"), ("pdf", "公文稿（PDF）")):
+            if key in r.data["files"]:
+                yield f"{label}：{r.data['files'][key]}"
+    return _finish(args, r, text)
 
 
 def cmd_dispatch(args) -> int:
-    from .io.everyday import write_dispatch
+    r = jobs.dispatch(args.ledger, as_of=_as_of(args.as_of), out_dir=args.out, progress=_progress(args))
 
-    progress = _progress(args)
-    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
-    dl = jobs.make_dispatch(ev)
-    data = jobs.dispatch_json(ev, dl)
-    with jobs.Timer(progress)("写入日调度工作簿"):
-        files = write_dispatch(_out_dir(args), dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
-    data["files"] = {"office": str(files["office"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
-    _log(args, "日调度", f"{ev.as_of:%Y-%m-%d %H:%M}", len(dl.items), [files["office"], *files["enterprises"].values()])
-    if args.json:
-        _emit_json(data)
-        return 0
-    print(f"日调度（{ev.as_of:%Y-%m-%d %H:%M}）：需督办 {len(dl.items)} 件")
-    counts = dl.counts.reset_index()
-    print(_table([[str(v) for v in row] for row in counts.itertuples(index=False)], ["承办企业", *dl.counts.columns]))
-    print(f"\n日调度：{files['office']}")
-    print(f"各企业督办清单（{len(files['enterprises'])} 个，来话人已脱敏）：{_out_dir(args)}")
-    return 0
+    def text():
+        dl = r.detail
+        yield f"日调度（{dl.as_of:%Y-%m-%d %H:%M}）：需督办 {len(dl.items)} 件"
+        counts = r.tables["汇总"]
+        yield _table([[str(v) for v in row] for row in counts.itertuples(index=False)], list(counts.columns))
+        files = r.data["files"]
+        yield f"\n日调度：{files['office']}"
+        yield f"各企业督办清单（{len(files['enterprises'])} 个，来话人已脱敏）：{Path(files['office']).parent}"
+    return _finish(args, r, text)
 
 
 def cmd_archive(args) -> int:
-    from .io.everyday import read_numbers, write_archive
+    r = jobs.archive(args.ledger, as_of=_as_of(args.as_of), out=args.out, progress=_progress(args))
 
-    progress = _progress(args)
-    ev = jobs.evaluate(jobs.load(args.ledger, progress), _as_of(args.as_of), progress)
-    out = Path(args.out) if args.out else Path(args.ledger).resolve().parent / "jsjb输出" / "归档.xlsx"
-    if out.suffix.lower() != ".xlsx":
-        raise InvalidValue("--out", args.out, "归档文件应以 .xlsx 结尾")
-    if out.resolve() == Path(args.ledger).resolve():
-        raise InvalidValue("--out", args.out, "不能覆盖输入台账，请换一个文件名")
-    previous = read_numbers(out)
-    numbers, frames = jobs.make_archive(ev, previous)
-    with jobs.Timer(progress)(f"写入归档 {out}"):
-        write_archive(out, frames, ev.as_of)
-    new = len(numbers) - sum(1 for i in ev.tickets.loc[numbers.index, "工单编号"] if i in previous)
-    _log(args, "归档", f"{ev.as_of:%Y-%m-%d %H:%M}", len(numbers), [out], f"新编号 {new} 件")
-    data = {"as_of": iso(ev.as_of), "archived": len(numbers), "new": new, "file": str(out),
-            "years": [k for k in frames if k.endswith("年度台账")]}
-    if args.json:
-        _emit_json(data)
-        return 0
-    print(f"已归档 {len(numbers)} 件已办结工单（本次新编号 {new} 件），年度台账：{'、'.join(data['years'])}")
-    print(f"归档文件：{out}")
-    return 0
+    def text():
+        d = r.data
+        yield f"已归档 {d['archived']} 件已办结工单（本次新编号 {d['new']} 件），年度台账：{'、'.join(d['years'])}"
+        yield f"归档文件：{d['file']}"
+    return _finish(args, r, text)
 
 
 def cmd_mail(args) -> int:
     import getpass
 
-    from .io import mailer
-    from .io.reader import read_ledger
-
-    progress = _progress(args)
-    ledger = read_ledger(args.ledger)
     host, port = None, None
     if args.smtp:
-        host, _, port_text = args.smtp.rpartition(":")
-        if not host or not port_text.isdigit():
+        host, _, port = args.smtp.rpartition(":")
+        if not host or not port:
             raise InvalidValue("--smtp", args.smtp, "应为 主机:端口，如 smtp.example.invalid:587")
-        port = int(port_text)
-    settings = mailer.Settings.from_env(host=host, port=port, security=args.security, user=args.user,
+    settings = jobs.mail_settings(host=host, port=port, security=args.security, user=args.user,
                                         sender=args.sender, cafile=args.cafile)
-    outgoing, report = mailer.plan(Path(args.dir), ledger.enterprises, args.month)
-    if args.dry_run:
-        mailer.dry_run(outgoing, Path(args.dir), settings.sender, report)
-    else:
-        if settings.user and settings.password is None:
-            if not sys.stdin or not sys.stdin.isatty():
-                raise InvalidValue("密码", "", "请通过环境变量 JSJB_SMTP_PASSWORD 提供邮箱密码")
-            settings.password = getpass.getpass(f"{settings.user} 的邮箱密码：")
-        mailer.send(outgoing, settings, report, progress)
-    _log(args, "发送通报（演练）" if args.dry_run else "发送通报", report.period, len(report.sent),
-         [s.get("eml") or s["file"] for s in report.sent],
-         f"成功 {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}")
-    if args.json:
-        _emit_json(report.as_dict())
-    else:
+    if not args.dry_run and settings.user and settings.password is None:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise InvalidValue("密码", "", "请通过环境变量 JSJB_SMTP_PASSWORD 提供邮箱密码")
+        settings.password = getpass.getpass(f"{settings.user} 的邮箱密码：")
+    r = jobs.mail(args.dir, args.ledger, month_label=args.month, settings=settings, dry_run=args.dry_run,
+                  resend=args.resend, progress=_progress(args))
+
+    def text():
+        rep = r.detail
         verb = "已生成待发送邮件" if args.dry_run else "已发送"
-        for s in report.sent:
-            print(f"{verb}：{s['enterprise']} <{s['address']}>  {s.get('eml') or s['file']}")
-        for f in report.failed:
-            print(f"失败：{f['enterprise']} <{f['address']}>：{f['reason']}")
-        for k in report.skipped:
-            print(f"未发送：{k['enterprise']}：{k['reason']}")
-        print(f"合计：{verb} {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}。")
-    return 1 if report.failed or report.skipped else 0
+        for s in rep.sent:
+            yield f"{verb}：{s['enterprise']} <{s['address']}>  {s.get('eml') or s['file']}"
+        for f in rep.failed:
+            yield f"失败：{f['enterprise']} <{f['address']}>：{f['reason']}"
+        for k in rep.skipped:
+            yield f"未发送：{k['enterprise']}：{k['reason']}"
+        yield f"合计：{verb} {len(rep.sent)}，失败 {len(rep.failed)}，未发送 {len(rep.skipped)}。"
+    return _finish(args, r, text)
+
+
+def _command_name() -> str:
+    """How the user can run this program again, as a copy-pasteable word: ``jsjb`` when that is on
+    PATH and is this program, else the path of this program (e.g. .venv/bin/jsjb after make demo)."""
+    me = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    found = shutil.which("jsjb")
+    if me is None or me.name not in ("jsjb", "jsjb.exe"):
+        return "jsjb" if found else f"{Path(sys.executable).name} -m jsjb"
+    if found and Path(found).resolve() == me.resolve():
+        return "jsjb"
+    try:
+        return os.path.relpath(me)
+    except ValueError:
+        return str(me)
 
 
 def cmd_demo(args) -> int:
-    from .core.sample import generate
-    from .io.ledger_book import write_ledger
-
     progress = _progress(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ledger_path = out / "样例台账.xlsx"
-    with jobs.Timer(progress)(f"生成样例台账（{args.rows} 行）"):
-        sample = generate(args.rows)
-        write_ledger(ledger_path, sample.sheets)
-    ev = jobs.evaluate(jobs.load(ledger_path, progress), sample.as_of, progress)
-    print(f"样例台账：{ledger_path}（{len(ev.tickets)} 张工单，数据截至 {ev.as_of:%Y-%m-%d %H:%M}）")
-    return _demo_report(args, ev, ledger_path, out, progress)
-
-
-def _demo_report(args, ev, ledger_path, out, progress) -> int:
-    """The main job on the sample: the bulletin of its last complete month."""
-    from .core import stats
-    from .io.reports import bulletin_files
-
-    last_month = (ev.as_of.to_period("M") - 1).strftime("%Y-%m")
-    period = stats.month(last_month)
-    rep = jobs.make_report(ev, period)
-    data = jobs.report_json(ev, rep)
-    files = bulletin_files(out / "月通报", rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
-    print(f"\n{period.title}月通报（统计时点 {ev.as_of:%Y-%m-%d %H:%M}）")
-    print(_table(_ranking_rows(data), RANK_HEADERS))
-    print(f"\n月通报：{files['bulletin']}")
-    print(f"各企业工作簿（{len(files['enterprises'])} 个，来话人已脱敏）：{out / '月通报'}")
-    print(f"再试试：jsjb check {ledger_path} ｜ jsjb assess {ledger_path} --year {period.start.year} "
-          f"--as-of {ev.as_of:%Y-%m-%dT%H:%M}")
+    made = jobs.sample(ledger_path, rows=args.rows, force=True, progress=progress)
+    as_of = made.data["as_of"][:16]
+    r = jobs.bulletin(ledger_path, None, as_of=as_of, out_dir=out / "月通报", progress=progress)
+    rep = r.detail
+    me = _command_name()
+    print(f"样例台账：{ledger_path}（{args.rows} 张工单，数据截至 {as_of.replace('T', ' ')}）")
+    print(f"\n{rep.period.title}月通报（统计时点 {rep.as_of:%Y-%m-%d %H:%M}）")
+    print(_table(_ranking_rows(r.data), RANK_HEADERS))
+    print(f"\n月通报：{r.data['files']['bulletin']}")
+    print(f"各企业工作簿（{len(r.data['files']['enterprises'])} 个，来话人已脱敏）：{out / '月通报'}")
+    print("\n再试试（可直接复制运行）：")
+    print(f"  {me} check {ledger_path} --as-of {as_of}")
+    print(f"  {me} assess {ledger_path} --year {rep.period.start.year} --as-of {as_of}")
+    print(f"  {me} dispatch {ledger_path} --as-of {as_of}")
     return 0
 
 
@@ -394,14 +313,29 @@ def build_parser() -> argparse.ArgumentParser:
     def json_arg(c):
         c.add_argument("--json", action="store_true", help="以 JSON 输出结果（标准输出只含 JSON）")
 
-    c = command("template", "生成空白台账模板（与 workbook/ledger_template.xlsx 相同）", cmd_template)
-    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）")
+    def out_dir_arg(c):
+        c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+
+    def docx_args(c):
+        c.add_argument("--docx", action="store_true", help="同时生成公文稿（Word，GB/T 9704 版式），供修改后报审")
+        c.add_argument("--pdf", action="store_true", help="同时把公文稿转为 PDF（需要 LibreOffice）")
+        c.add_argument("--template", metavar="DOCX", help="使用本单位自己的公文模板（.docx），默认用内置模板")
+
+    c = command("template", "生成空白台账模板（与 workbook/ledger_template.xlsx 相同）；--plain 生成在 WPS、"
+                            "LibreOffice 中也能计算的台账", cmd_template)
+    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）；已存在时不覆盖，除非加 --force")
+    c.add_argument("--force", action="store_true", help="输出文件已存在时覆盖它（慎用：会替换原文件）")
+    c.add_argument("--plain", action="store_true",
+                   help="计算列用原生公式（WPS、LibreOffice、未装加载项的 Excel 都能计算），含“日历”表")
+    c.add_argument("--from", dest="source", metavar="LEDGER",
+                   help="与 --plain 一起用：把已有台账的工单和其他工作表复制进去（原台账只读）")
 
     c = command("sample", "生成虚构的样例台账（人员和企业均为虚构），同一种子结果相同", cmd_sample)
-    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）")
+    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）；已存在时不覆盖，除非加 --force")
     c.add_argument("--rows", type=_positive, default=2000, metavar="N", help="工单数（默认 2000，最多 1000000）")
     c.add_argument("--year", type=_year, default=2025, metavar="YYYY", help="派单年份（默认 2025）")
     c.add_argument("--seed", type=int, default=12345, metavar="S", help="随机种子（默认 12345）")
+    c.add_argument("--force", action="store_true", help="输出文件已存在时覆盖它（慎用：会替换原文件）")
 
     c = command("check", "校验台账：逐行列出错误和提示；有错误时退出码为 1", cmd_check)
     ledger_arg(c)
@@ -414,27 +348,29 @@ def build_parser() -> argparse.ArgumentParser:
     as_of_arg(c)
     json_arg(c)
     c.add_argument("--out", metavar="PATH", help="另存为新的工作簿（仅数值：台账数据加计算列），不修改台账")
-    c.add_argument("--mask", action="store_true", help="输出时对来话人、电话脱敏，去掉地址（第20条）")
+    c.add_argument("--mask", action="store_true", help="输出时对来话人、电话脱敏，去掉地址，遮盖诉求内容中的个人信息（第20条）")
 
     c = command("bulletin", "月通报：各企业三率、得分、扣加分和排名，专项清单，每个企业一个工作簿", cmd_bulletin)
     ledger_arg(c)
-    c.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，如 2025-12（按派单时间统计）")
+    c.add_argument("--month", metavar="YYYY-MM", help="通报月份，如 2025-12（按派单时间统计；默认：上一个完整月份）")
     as_of_arg(c)
-    c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    out_dir_arg(c)
     json_arg(c)
+    docx_args(c)
 
     c = command("assess", "年度考核：100分制考核表（含考核录入的人工评分、三率得分、扣加分）", cmd_assess)
     ledger_arg(c)
-    c.add_argument("--year", required=True, type=_year, metavar="YYYY", help="考核年度，如 2025")
+    c.add_argument("--year", type=_year, metavar="YYYY", help="考核年度，如 2025（默认：上一个完整年度）")
     as_of_arg(c)
-    c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    out_dir_arg(c)
     json_arg(c)
+    docx_args(c)
 
     c = command("dispatch", "日调度：需督办的工单（超期、未确认归属、临期、材料将到期、延期申请将截止、挂单），按企业分组",
                 cmd_dispatch)
     ledger_arg(c)
     as_of_arg(c)
-    c.add_argument("--out", metavar="DIR", help="输出文件夹（默认：台账所在文件夹下的“jsjb输出”）")
+    out_dir_arg(c)
     json_arg(c)
 
     c = command("archive", "归档：已办结工单编归档号（同一工单编号不变，重复运行不会重复编号），含材料清单和年度台账",
@@ -442,10 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_arg(c)
     as_of_arg(c)
     c.add_argument("--out", metavar="PATH",
-                   help="归档工作簿（默认：台账所在文件夹下的 jsjb输出/归档.xlsx；已有则沿用其中的编号）")
+                   help="归档工作簿（默认：台账所在文件夹下的 jsjb输出/归档.xlsx；已有则沿用其中的编号，不是归档文件则拒绝覆盖）")
     json_arg(c)
 
-    c = command("mail", "发送通报：把通报文件夹中各企业的工作簿发送到“承办企业”表中的邮箱", cmd_mail)
+    c = command("mail", "发送通报：把通报文件夹中各企业的工作簿发送到“承办企业”表中的邮箱（每家只发自己的，已发送的不重发）",
+                cmd_mail)
     c.add_argument("dir", metavar="DIR", help="月通报输出文件夹（jsjb bulletin 的 --out）")
     c.add_argument("--ledger", required=True, metavar="LEDGER", help="台账工作簿（读取“承办企业”表中的邮箱），只读")
     c.add_argument("--month", metavar="YYYY-MM", help="要发送的月份（文件夹中只有一个月份时可省略）")
@@ -455,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--from", dest="sender", metavar="ADDR", help="发件人地址（默认取 JSJB_SMTP_FROM 或用户名）")
     c.add_argument("--cafile", metavar="PEM", help="额外信任的 CA 证书（单位内部邮件服务器用，默认取 JSJB_SMTP_CAFILE）")
     c.add_argument("--dry-run", action="store_true", help="不发送，只列出将发送的邮件并保存为 .eml 文件")
+    c.add_argument("--resend", action="store_true", help="重新发送本月已发送过的通报（默认只发送尚未发送的）")
     json_arg(c)
 
     c = command("demo", "演示：生成样例台账，运行最近一个完整月份的月通报，显示排名和文件位置", cmd_demo)
@@ -478,8 +416,8 @@ def _year(text: str) -> int:
         v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}”不是年份") from None
-    if not 2004 <= v <= 2100:
-        raise argparse.ArgumentTypeError(f"年份“{text}”超出范围（2004–2100）")
+    if not clock.FIRST_YEAR <= v <= clock.LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"年份“{text}”超出范围（{clock.FIRST_YEAR}–{clock.LAST_YEAR}）")
     return v
 
 
@@ -502,9 +440,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("错误：内存不足，无法完成。请关闭其他程序，或把台账按年份拆分后重试。", file=sys.stderr)
+        return 3
     except OSError as e:
         print(f"错误：无法读写文件（{e.strerror or e}：{e.filename or ''}）", file=sys.stderr)
         return 2
+    except Exception as e:  # noqa: BLE001 - the catch-all: one Chinese line, exit 3
+        if os.environ.get("JSJB_DEBUG"):
+            raise
+        print(f"错误：程序内部出错（{type(e).__name__}）。请把台账和这条信息发给系统管理员；"
+              f"设置环境变量 JSJB_DEBUG=1 可显示详细信息。", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,7 @@
 """The buttons of the ribbon tab 接诉即办 (CONTRACT §4): one function per button, working on
-the calling workbook through the xlwings API. Each reads the ledger, calls the same jobs as
-the CLI (``jsjb.jobs``), writes only its own output sheet and/or new files next to the ledger,
-shows progress in the status bar and any problem in a Chinese alert — never a traceback.
+the calling workbook through the xlwings API. Each reads the ledger, calls the same job as the
+CLI and the browser (``jsjb.jobs``), writes only its own output sheet and the job's files next to
+the ledger, shows progress in the status bar and any problem in a Chinese alert — never a traceback.
 
 VBA calls them through RunPython (workbook/addin/JsjbRibbon.bas), e.g.
 ``RunPython "import macros; macros.bulletin('2025-12')"``.
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-
-import pandas as pd
 
 from jsjb import jobs
 from jsjb.core.errors import LedgerError
@@ -24,6 +22,7 @@ BUTTONS = {   # ribbon label → function name
     "刷新": "refresh", "日调度": "dispatch", "月通报": "bulletin", "年度考核": "assess",
     "归档": "archive", "发送通报": "send_bulletin",
 }
+LOG_SHEET = "运行记录"
 
 
 def _status(book, text: str | None) -> None:
@@ -61,97 +60,105 @@ def button(func):
     return run
 
 
-def _evaluate(book, progress, as_of=None):
+def _source(book, progress) -> jobs.Source:
+    """The calling book as a job's ledger; its path (when saved) places outputs and the run log."""
     with jobs.Timer(progress)("读取台账"):
         ledger = book_io.read_ledger(book)
-    return jobs.evaluate(ledger, None if as_of is None else pd.Timestamp(as_of), progress)
+    full = Path(str(book.fullname))
+    return jobs.Source(ledger, full if full.is_absolute() else None)
+
+
+def _out(source: jobs.Source, out) -> Path:
+    if out:
+        return Path(out)
+    if source.path is None:
+        raise FileNotFoundError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹）。")
+    return source.out_dir()
+
+
+def _finish(book, result: jobs.JobResult, message: str) -> None:
+    """Log rows into the 运行记录 sheet, then one alert with the message and the job's notes."""
+    _log_sheet(book, result.log)
+    notes = "\n".join(result.notes[:8])
+    _alert(book, message + (f"\n\n{notes}" if notes else ""))
+
+
+def _paths(files: dict) -> dict:
+    """The job's file names (JSON texts) as paths, nested dicts kept."""
+    return {k: _paths(v) if isinstance(v, dict) else Path(v) for k, v in files.items()}
+
+
+def _header_block(title: str, subtitle: str) -> list[list]:
+    return [[title, subtitle]]
 
 
 @button
 def refresh(book, progress, as_of=None):
     """刷新：按参数和节假日表重新计算，把计算列作为数值写入“计算结果”表（供未安装加载项的同事查看）。"""
-    ev = _evaluate(book, progress, as_of)
-    frame = jobs.computed_frame(ev)
+    source = _source(book, progress)
+    result = jobs.compute(source, as_of=as_of, log=True, progress=progress)
+    ev = result.evaluated
+    frame = result.tables["计算结果"]
     with jobs.Timer(progress)("写入“计算结果”表"):
-        summary = [["计算结果（数值）", f"统计时点 {ev.as_of:%Y-%m-%d %H:%M}",
-                    f"共 {len(frame)} 张工单，数据错误 {len(ev.errors)} 条"]]
-        book_io.write_sheet(book, "计算结果", [summary, book_io.frame_values(frame)])
-    _log(book, "刷新", f"{ev.as_of:%Y-%m-%d %H:%M}", len(frame), ["计算结果（本工作簿）"], f"数据错误 {len(ev.errors)} 条")
-    if ev.errors:
-        _alert(book, f"已刷新。发现 {len(ev.errors)} 条数据错误（状态显示为“数据有误”），例如：\n"
-               + "\n".join(i.text() for i in ev.errors[:5]))
+        summary = f"共 {len(frame)} 张工单，数据错误 {len(ev.errors)} 条"
+        book_io.write_sheet(book, "计算结果", [
+            [["计算结果（数值）", f"统计时点 {ev.as_of:%Y-%m-%d %H:%M}", summary]], book_io.frame_values(frame)])
+    if ev.errors or result.notes:
+        message = "已刷新。"
+        if ev.errors:
+            message += f"发现 {len(ev.errors)} 条数据错误（状态显示为“数据有误”），例如：\n" + \
+                "\n".join(i.text() for i in ev.errors[:5])
+        _finish(book, result, message)
+    else:
+        _log_sheet(book, result.log)
     return ev
 
 
-def _last_month(ev) -> str:
-    return (ev.as_of.to_period("M") - 1).strftime("%Y-%m")
-
-
-def _report_sheet(rep, title: str) -> list[list]:
-    from jsjb.io.reports import MONTHLY_COLUMNS, _enterprise_table
-
-    table = _enterprise_table(rep, MONTHLY_COLUMNS)
-    return [[title, f"统计时点 {rep.as_of:%Y-%m-%d %H:%M}"], *book_io.frame_values(table)]
-
-
 @button
-def bulletin(book, progress, month=None, as_of=None, out=None):
-    """月通报：在“月通报”表写入各企业三率、得分和排名，并在台账旁保存通报和各企业工作簿。"""
-    from jsjb.core import stats
-    from jsjb.io.reports import bulletin_files
-
-    ev = _evaluate(book, progress, as_of)
-    period = stats.month(month or _last_month(ev))
-    rep = jobs.make_report(ev, period)
-    target = book_io.out_dir(book, out)
-    with jobs.Timer(progress)("写入月通报"):
-        book_io.write_sheet(book, "月通报", [_report_sheet(rep, f"{period.title}月通报")])
-        files = bulletin_files(target, rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
-    _log(book, "月通报", period.label, int(rep.table["received"].sum()), [files["bulletin"], *files["enterprises"].values()])
-    _alert(book, f"{period.title}月通报已生成：\n{files['bulletin']}\n以及 {len(files['enterprises'])} 个企业工作簿，"
-                 f"保存在 {target}")
+def bulletin(book, progress, month=None, as_of=None, out=None, docx=False):
+    """月通报：在“月通报”表写入各企业三率、得分和排名，并在台账旁保存通报和各企业工作簿（可选公文稿）。"""
+    source = _source(book, progress)
+    result = jobs.bulletin(source, month, as_of=as_of, out_dir=_out(source, out), docx=docx, workers=1,
+                           progress=progress)
+    rep = result.detail
+    with jobs.Timer(progress)("写入“月通报”表"):
+        book_io.write_sheet(book, "月通报", [
+            _header_block(f"{rep.period.title}月通报", f"统计时点 {rep.as_of:%Y-%m-%d %H:%M}"),
+            book_io.frame_values(result.tables["月通报"])])
+    files = _paths(result.data["files"])
+    _finish(book, result, f"{rep.period.title}月通报已生成：\n{files['bulletin']}\n以及 {len(files['enterprises'])} 个"
+                          f"企业工作簿，保存在 {files['bulletin'].parent}")
     return files
 
 
 @button
-def assess(book, progress, year=None, as_of=None, out=None):
-    """年度考核：在“年度考核”表写入100分制考核结果，并在台账旁保存考核工作簿。"""
-    from jsjb.core import stats
-    from jsjb.io.reports import ANNUAL_COLUMNS, _enterprise_table, write_assessment
-
-    ev = _evaluate(book, progress, as_of)
-    period = stats.year(year or ev.as_of.year - 1)
-    rep = jobs.make_report(ev, period, annual=True)
-    target = book_io.out_dir(book, out)
-    with jobs.Timer(progress)("写入年度考核"):
-        table = _enterprise_table(rep, ANNUAL_COLUMNS)
-        book_io.write_sheet(book, "年度考核", [[[f"{period.title}考核", f"统计时点 {rep.as_of:%Y-%m-%d %H:%M}"]],
-                                               book_io.frame_values(table)])
-        path = write_assessment(Path(target) / f"年度考核_{period.label}.xlsx", rep)
-    _log(book, "年度考核", period.label, int(rep.table["received"].sum()), [path])
-    _alert(book, f"{period.title}考核已生成：\n{path}")
-    return path
+def assess(book, progress, year=None, as_of=None, out=None, docx=False):
+    """年度考核：在“年度考核”表写入100分制考核结果，并在台账旁保存考核工作簿（可选公文稿）。"""
+    source = _source(book, progress)
+    result = jobs.assess(source, year, as_of=as_of, out_dir=_out(source, out), docx=docx, progress=progress)
+    rep = result.detail
+    with jobs.Timer(progress)("写入“年度考核”表"):
+        book_io.write_sheet(book, "年度考核", [
+            _header_block(f"{rep.period.title}考核", f"统计时点 {rep.as_of:%Y-%m-%d %H:%M}"),
+            book_io.frame_values(result.tables["年度考核"])])
+    path = result.data["files"]["assessment"]
+    _finish(book, result, f"{rep.period.title}考核已生成：\n{path}")
+    return Path(path)
 
 
 @button
 def dispatch(book, progress, as_of=None, out=None):
     """日调度：在“日调度”表列出需督办的工单（超期、未确认归属、临期、材料将到期、延期申请将截止、挂单），
     并在台账旁保存办公室和各企业的督办清单。"""
-    from jsjb.io.everyday import write_dispatch
-    from jsjb.io.reports import ticket_list
-
-    ev = _evaluate(book, progress, as_of)
-    dl = jobs.make_dispatch(ev)
-    target = book_io.out_dir(book, out)
-    with jobs.Timer(progress)("写入日调度"):
-        counts = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
-        items = ticket_list(ev.tickets, ev.computed, dl.items.index, caller=False)
-        items.insert(0, "督办事项", ["；".join(r) for r in dl.items["reasons"]])
-        book_io.write_sheet(book, "日调度", [[[f"日调度（{ev.as_of:%Y-%m-%d %H:%M}）", f"需督办 {len(dl.items)} 件"]],
-                                             book_io.frame_values(counts), book_io.frame_values(items)])
-        files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
-    _log(book, "日调度", f"{ev.as_of:%Y-%m-%d %H:%M}", len(dl.items), [files["office"], *files["enterprises"].values()])
-    _alert(book, f"日调度已生成：需督办 {len(dl.items)} 件。\n{files['office']}")
+    source = _source(book, progress)
+    result = jobs.dispatch(source, as_of=as_of, out_dir=_out(source, out), progress=progress)
+    dl = result.detail
+    with jobs.Timer(progress)("写入“日调度”表"):
+        book_io.write_sheet(book, "日调度", [
+            _header_block(f"日调度（{dl.as_of:%Y-%m-%d %H:%M}）", f"需督办 {len(dl.items)} 件"),
+            book_io.frame_values(result.tables["汇总"]), book_io.frame_values(result.tables["督办清单"])])
+    files = _paths(result.data["files"])
+    _finish(book, result, f"日调度已生成：需督办 {len(dl.items)} 件。\n{files['office']}")
     return files
 
 
@@ -159,64 +166,43 @@ def dispatch(book, progress, as_of=None, out=None):
 def archive(book, progress, as_of=None, out=None):
     """归档：已办结工单编归档号（已编号的保持不变），在“归档”表写入归档目录，并在台账旁保存归档工作簿
     （含材料清单和年度台账，第17条）。"""
-    from jsjb.io.everyday import read_numbers, write_archive
-
-    ev = _evaluate(book, progress, as_of)
-    path = Path(book_io.out_dir(book, out)) / "归档.xlsx"
-    previous = read_numbers(path)
-    numbers, frames = jobs.make_archive(ev, previous)
-    with jobs.Timer(progress)("写入归档"):
-        book_io.write_sheet(book, "归档", [[[f"归档目录（{ev.as_of:%Y-%m-%d %H:%M}）", f"共 {len(numbers)} 件"]],
-                                           book_io.frame_values(frames["归档目录"])])
-        write_archive(path, frames, ev.as_of)
-    new = len(numbers) - len(set(ev.tickets.loc[numbers.index, "工单编号"]) & set(previous))
-    _log(book, "归档", f"{ev.as_of:%Y-%m-%d %H:%M}", len(numbers), [path], f"新编号 {new} 件")
-    _alert(book, f"已归档 {len(numbers)} 件（本次新编号 {new} 件）：\n{path}")
-    return path
+    source = _source(book, progress)
+    result = jobs.archive(source, as_of=as_of, out=_out(source, out) / jobs.ARCHIVE_FILE, progress=progress)
+    d = result.data
+    with jobs.Timer(progress)("写入“归档”表"):
+        book_io.write_sheet(book, "归档", [
+            _header_block(f"归档目录（{result.evaluated.as_of:%Y-%m-%d %H:%M}）", f"共 {d['archived']} 件"),
+            book_io.frame_values(result.tables["归档目录"])])
+    _finish(book, result, f"已归档 {d['archived']} 件（本次新编号 {d['new']} 件）：\n{d['file']}")
+    return Path(d["file"])
 
 
 @button
-def send_bulletin(book, progress, month=None, out=None, dry_run=False):
-    """发送通报：把“jsjb输出”文件夹中该月各企业的月通报工作簿发送到“承办企业”表中的邮箱
-    （邮件服务器和密码取自环境变量 JSJB_SMTP_*，见 README）。"""
-    from jsjb.io import mailer
-
-    ledger = book_io.read_ledger(book)
-    folder = Path(book_io.out_dir(book, out))
-    settings = mailer.Settings.from_env()
-    outgoing, report = mailer.plan(folder, ledger.enterprises, month)
-    if dry_run:
-        mailer.dry_run(outgoing, folder, settings.sender, report)
-    else:
-        mailer.send(outgoing, settings, report, progress)
-    _log(book, "发送通报（演练）" if dry_run else "发送通报", report.period, len(report.sent),
-         [s.get("eml") or s["file"] for s in report.sent],
-         f"成功 {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}")
-    lines = [f"已发送 {len(report.sent)} 家" + ("（演练，已保存为 .eml）" if dry_run else "")]
-    lines += [f"失败：{f['enterprise']}：{f['reason']}" for f in report.failed]
-    lines += [f"未发送：{k['enterprise']}：{k['reason']}" for k in report.skipped]
-    _alert(book, "\n".join(lines))
-    return report
+def send_bulletin(book, progress, month=None, out=None, dry_run=False, resend=False):
+    """发送通报：把“jsjb输出”文件夹中该月各企业的月通报工作簿发送到“承办企业”表中的邮箱，每家只发自己的，
+    已发送过的不重发（邮件服务器和密码取自环境变量 JSJB_SMTP_*，见 README）。"""
+    source = _source(book, progress)
+    result = jobs.mail(_out(source, out), source, month_label=month, dry_run=dry_run, resend=resend,
+                       progress=progress)
+    rep = result.detail
+    lines = [f"已发送 {len(rep.sent)} 家" + ("（演练，已保存为 .eml）" if dry_run else "")]
+    lines += [f"失败：{f['enterprise']}：{f['reason']}" for f in rep.failed]
+    lines += [f"未发送：{k['enterprise']}：{k['reason']}" for k in rep.skipped]
+    _finish(book, result, "\n".join(lines))
+    return rep
 
 
-def _log(book, job: str, period: str, rows, outputs, note: str = "") -> None:
-    """The run log: a row on the workbook's own 运行记录 sheet and a line in the CSV next to it."""
-    from jsjb.io import runlog
-
-    row = runlog.record(job, period, str(book.name), rows, outputs, note)
+def _log_sheet(book, rows: list[list]) -> None:
+    """The run-log rows of a job, appended to the workbook's own 运行记录 sheet (never fails the job)."""
+    if not rows:
+        return
     try:
-        names = book_io.sheet_names(book)
-        if "运行记录" in names:
-            sheet = book.sheets["运行记录"]
+        values = [[book_io.cell(v) for v in row] for row in rows]
+        if LOG_SHEET in book_io.sheet_names(book):
+            sheet = book.sheets[LOG_SHEET]
             last = sheet.used_range.last_cell.row
-            sheet.range((last + 1, 1)).value = [[book_io.cell(v) for v in row]]
+            sheet.range((last + 1, 1)).value = values
         else:
-            book_io.write_sheet(book, "运行记录", [[list(runlog.HEADER), [book_io.cell(v) for v in row]]])
+            book_io.write_sheet(book, LOG_SHEET, [[list(jobs.LOG_HEADER), *values]])
     except Exception:  # noqa: BLE001 - the log never fails the job
-        pass
-    try:
-        full = Path(str(book.fullname))
-        if full.is_absolute():
-            runlog.append(runlog.log_path(full), row)
-    except OSError:
         pass

@@ -14,8 +14,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from jsjb.cli import main
-from jsjb.io import mailer
 from jsjb.io.reader import read_ledger
+from jsjb.jobs.mail import find_period
 
 AS_OF = "2026-01-05T10:00"
 
@@ -59,6 +59,14 @@ def smtp():
         c.stop()
 
 
+@pytest.fixture(autouse=True)
+def run_log(tmp_path, monkeypatch):
+    """Each test its own run log: what an earlier test sent must not count as sent here (R22)."""
+    path = tmp_path / "运行记录.csv"
+    monkeypatch.setenv("JSJB_LOG", str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def bulletin(tmp_path_factory):
     base = tmp_path_factory.mktemp("mail")
@@ -76,8 +84,7 @@ def mail(capsys, bulletin, *extra):
     return code, (json.loads(captured.out) if captured.out.strip() else None), captured.err
 
 
-def test_each_enterprise_gets_its_own_workbook(smtp, bulletin, capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("JSJB_LOG", str(tmp_path / "log.csv"))
+def test_each_enterprise_gets_its_own_workbook(smtp, bulletin, capsys):
     inbox, where = smtp()
     code, report, _ = mail(capsys, bulletin, "--smtp", where, "--from", "office@example.invalid")
     assert code == 1                                  # one enterprise has no address: reported, exit 1
@@ -108,7 +115,8 @@ def test_a_refused_recipient_does_not_stop_the_others(smtp, bulletin, capsys):
 
 def test_an_unreachable_server_is_a_clear_error_and_nothing_is_sent(bulletin, capsys):
     code, report, err = mail(capsys, bulletin, "--smtp", f"127.0.0.1:{free_port()}")
-    assert code == 2 and report is None
+    assert code == 2 and report["sent"] == []
+    assert len(report["failed"]) == 7 and all("无法连接邮件服务器" in f["reason"] for f in report["failed"])
     assert "无法连接邮件服务器" in err and "没有发送任何邮件" in err
 
 
@@ -122,7 +130,7 @@ def test_login_with_the_password_from_the_environment(smtp, bulletin, capsys, mo
     code, report, _ = mail(capsys, bulletin, "--smtp", where, "--user", "office")
     assert len(report["sent"]) == 7 and len(inbox.messages) == 7
     monkeypatch.setenv("JSJB_SMTP_PASSWORD", "wrong")
-    code, report, err = mail(capsys, bulletin, "--smtp", where, "--user", "office")
+    code, report, err = mail(capsys, bulletin, "--smtp", where, "--user", "office", "--resend")
     assert code == 2 and "拒绝登录" in err
 
 
@@ -142,7 +150,7 @@ def test_period_selection(bulletin, capsys):
         extra = out / "月通报_2025-11_热力公司.xlsx"
         extra.write_bytes((out / "月通报_2025-12_热力公司.xlsx").read_bytes())
         try:
-            mailer.find_period(out, None)
+            find_period(out, None)
         finally:
             extra.unlink()
 
@@ -186,7 +194,7 @@ def test_tls_with_the_office_ca(certificate, bulletin, capsys, security, implici
                                  "--cafile", str(certificate[0]))
         assert len(report["sent"]) == 7 and len(inbox.messages) == 7, err
         # without trusting the office CA the server's certificate is refused: nothing is sent
-        code, report, err = mail(capsys, bulletin, "--smtp", where, "--security", security)
+        code, report, err = mail(capsys, bulletin, "--smtp", where, "--security", security, "--resend")
         assert code == 2 and "无法连接邮件服务器" in err and "CERTIFICATE" in err.upper()
         assert len(inbox.messages) == 7
     finally:
@@ -200,3 +208,109 @@ def test_the_ledger_is_never_modified_by_mailing(bulletin, capsys):
     before = digest(ledger)
     mail(capsys, bulletin, "--dry-run")
     assert digest(ledger) == before
+
+
+# -- R22: right recipient, exactly once ----------------------------------------------------------------
+def test_a_rerun_sends_only_what_is_missing_and_the_log_has_each_message(smtp, bulletin, capsys, run_log):
+    from jsjb.io import runlog
+
+    inbox, where = smtp()
+    code, first, _ = mail(capsys, bulletin, "--smtp", where)
+    assert len(first["sent"]) == 7 and len(inbox.messages) == 7
+    rows = [r for r in runlog.read(run_log) if r["邮件编号"]]
+    assert len(rows) == 7 and len({r["邮件编号"] for r in rows}) == 7      # one line, one Message-ID per message
+    ids_received = {m["Message-ID"] for _, m in inbox.messages}
+    assert {r["邮件编号"] for r in rows} == ids_received
+    code, second, _ = mail(capsys, bulletin, "--smtp", where)
+    assert second["sent"] == [] and len(inbox.messages) == 7 and code == 1
+    assert sum("已于此前发送" in s["reason"] for s in second["skipped"]) == 7
+    code, third, _ = mail(capsys, bulletin, "--smtp", where, "--resend")
+    assert len(third["sent"]) == 7 and len(inbox.messages) == 14
+
+
+class VanishingInbox(Inbox):
+    """Accepts ``keep`` messages, then the server goes away (the controller is stopped)."""
+
+    def __init__(self, keep):
+        super().__init__()
+        self.keep = keep
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == self.keep:
+            import threading
+
+            threading.Thread(target=self.controller.stop).start()
+        return answer
+
+
+def test_the_server_going_away_halfway_is_reported_and_a_rerun_completes(smtp, bulletin, capsys, run_log):
+    inbox = VanishingInbox(keep=3)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    inbox.controller = controller
+    controller.start()
+    code, report, err = mail(capsys, bulletin, "--smtp", f"127.0.0.1:{controller.port}")
+    assert len(report["sent"]) == 3 and len(inbox.messages) == 3
+    assert len(report["failed"]) == 4 and all("没有发送" in f["reason"] for f in report["failed"])
+    assert code == 1 and "没有发送任何邮件" not in err
+    sent_first = {s["enterprise"] for s in report["sent"]}
+    # the rerun sends exactly the four that are missing
+    inbox2, where = smtp()
+    code, report2, _ = mail(capsys, bulletin, "--smtp", where)
+    assert {s["enterprise"] for s in report2["sent"]} == {f["enterprise"] for f in report["failed"]}
+    assert not sent_first & {s["enterprise"] for s in report2["sent"]} and len(inbox2.messages) == 4
+
+
+@pytest.fixture
+def tricky_ledger(tmp_path):
+    """Enterprises with several addresses in a cell, an invalid one, a line break, a shared 简称."""
+    from jsjb.core.sample import generate
+    from jsjb.io.ledger_book import write_ledger
+
+    made = generate(500, 2025, 3)
+    e = made.sheets["承办企业"].copy()
+    e.loc[0, "邮箱"] = "ct1@example.invalid； ct2@example.invalid,ct3@example.invalid"
+    e.loc[1, "邮箱"] = "gj@example.invalid;不是邮箱"
+    e.loc[2, "邮箱"] = "reli@example.invalid\nBcc: spy@example.invalid"
+    e.loc[4, "简称"] = "水务公司"          # 停车公司 now shares 水务公司's 简称
+    sheets = dict(made.sheets)
+    sheets["承办企业"] = e
+    path = tmp_path / "台账.xlsx"
+    write_ledger(path, sheets)
+    out = tmp_path / "out"
+    main(["bulletin", str(path), "--month", "2025-12", "--as-of", AS_OF, "--out", str(out), "-q"])
+    return path, out
+
+
+def test_addresses_several_invalid_line_breaks_and_shared_short_names(smtp, tricky_ledger, capsys):
+    ledger, out = tricky_ledger
+    assert not any("水务公司" in p.name for p in out.glob("*.xlsx"))     # no file under the ambiguous name
+    assert (out / "月通报_2025-12_东胜区水务有限责任公司.xlsx").exists()
+    inbox, where = smtp()
+    code = main(["mail", str(out), "--ledger", str(ledger), "--json", "-q", "--smtp", where])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 1
+    by_rcpt = {tuple(r): m for r, m in inbox.messages}
+    assert ("ct1@example.invalid", "ct2@example.invalid", "ct3@example.invalid") in by_rcpt
+    assert ("gj@example.invalid",) in by_rcpt and "不是邮箱" in captured.err
+    assert not any("spy@example.invalid" in r or "reli@example.invalid" in r for r, _ in inbox.messages)
+    skipped = {s["enterprise"]: s["reason"] for s in report["skipped"]}
+    assert "换行" in skipped["东胜区热力有限责任公司"]
+    # the shared 简称 is reported naming the other enterprise; neither gets the other's file
+    assert "东胜区智慧停车管理有限公司" in skipped["东胜区水务有限责任公司"]
+    assert "东胜区水务有限责任公司" in skipped["东胜区智慧停车管理有限公司"]
+    received = {msg["Subject"].split("— ")[-1]: msg for _, msg in inbox.messages}
+    assert set(received) == {"东胜区城市发展投资集团有限公司", "东胜区公共交通有限责任公司",
+                             "东胜区文化旅游投资有限公司", "东胜区国有物业服务有限公司"}
+
+
+@pytest.mark.parametrize("env, value, setting", [
+    ("JSJB_SMTP_PORT", "25x", "JSJB_SMTP_PORT"), ("JSJB_SMTP_PORT", "70000", "JSJB_SMTP_PORT"),
+    ("JSJB_SMTP_SECURITY", "tls", "JSJB_SMTP_SECURITY"), ("JSJB_SMTP_HOST", "mail server", "JSJB_SMTP_HOST"),
+])
+def test_a_bad_mail_setting_is_exit_2_naming_the_setting(bulletin, capsys, monkeypatch, env, value, setting):
+    monkeypatch.setenv(env, value)
+    code, report, err = mail(capsys, bulletin)
+    assert code == 2 and setting in err and "Traceback" not in err

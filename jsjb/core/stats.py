@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
+from .clock import FIRST_YEAR, LAST_YEAR
 from .errors import InvalidValue
 from .params import Params
 from .scoring import CODES, LATE_REPLY_CODE, MANUAL_ITEMS, rate_score
@@ -49,7 +50,7 @@ class Period:
 def month(text: str) -> Period:
     try:
         start = pd.Timestamp(f"{str(text).strip()}-01")
-        if len(str(text).strip()) != 7:
+        if len(str(text).strip()) != 7 or not FIRST_YEAR <= start.year <= LAST_YEAR:
             raise ValueError
     except (ValueError, TypeError):
         raise InvalidValue("月份", text, "应为 YYYY-MM，如 2025-12") from None
@@ -59,10 +60,10 @@ def month(text: str) -> Period:
 def year(value) -> Period:
     try:
         y = int(str(value).strip())
-        if not 2000 <= y <= 2100:
+        if not FIRST_YEAR <= y <= LAST_YEAR:
             raise ValueError
     except (ValueError, TypeError):
-        raise InvalidValue("年度", value, "应为四位年份，如 2025") from None
+        raise InvalidValue("年度", value, f"应为 {FIRST_YEAR}–{LAST_YEAR} 之间的四位年份，如 2025") from None
     return Period("year", str(y), pd.Timestamp(y, 1, 1), pd.Timestamp(y + 1, 1, 1))
 
 

@@ -25,6 +25,11 @@ def _dispatch_rows(dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame, index, *,
     return base
 
 
+def dispatch_table(dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
+    """The office's list of every item (no caller data), as the 督办清单 sheet shows it."""
+    return _dispatch_rows(dl, t, c, dl.items.index, caller=False)
+
+
 def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame,
                    enterprises: pd.DataFrame, progress=lambda _: None) -> dict[str, object]:
     """The office's dispatch workbook and one per enterprise with items; returns the paths."""
@@ -46,7 +51,7 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         sh.print_setup()
         ls = Sheet(wb, f, "督办清单")
         ls.title(f"督办清单（{when}）")
-        head, _ = ls.table(_dispatch_rows(dl, t, c, dl.items.index, caller=False), plain=True)
+        head, _ = ls.table(dispatch_table(dl, t, c), plain=True)
         ls.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 16, 16, 10, 8, 16, 16, 8, 30])
         ls.ws.freeze_panes(head + 1, 2)
         ls.print_setup(repeat_row=head)
@@ -124,8 +129,12 @@ def read_numbers(path: Path) -> dict[str, str]:
 
     try:
         reader = fastexcel.read_excel(str(path))
-        if "归档目录" not in reader.sheet_names:
-            return {}
+        is_archive = "归档目录" in reader.sheet_names
+    except Exception:  # noqa: BLE001 - not a workbook at all
+        is_archive = False
+    if not is_archive:     # R21: never replace a workbook that is not an earlier archive
+        raise LedgerFileError(f"{path.name} 已存在，但不是归档文件（没有“归档目录”表）：为避免覆盖，请换一个归档文件名")
+    try:
         frame = reader.load_sheet_by_name("归档目录", header_row=2, dtypes="string").to_pandas()   # title, blank, header
     except Exception:  # noqa: BLE001 - never renumber silently over an archive we cannot read
         raise LedgerFileError(f"无法读取已有的归档文件 {path.name}：为避免重复编号，请先移走或修复该文件") from None

@@ -16,7 +16,7 @@ import xlsxwriter
 
 from ..core import schema as S
 from ..core.masking import mask_names, mask_phones, scrub_texts
-from ..core.params import BY_CODE, display
+from ..core.params import BY_CODE, Params, display
 from ..core.scoring import MANUAL_ITEMS
 from ..core.stats import Report
 from .writer import DATE_FMT, DATETIME_FMT, WORKBOOK_OPTIONS, _column_values, atomic_path
@@ -45,10 +45,28 @@ def safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "未命名"
 
 
+def ambiguous_short_names(enterprises: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Enterprises whose 简称 another enterprise also uses (R22): name → (简称, the other names)."""
+    by_short: dict[str, list[str]] = {}
+    for name, short in zip(enterprises["企业名称"], enterprises["简称"]):
+        if short is not None and str(short).strip() and not (isinstance(short, float) and pd.isna(short)):
+            by_short.setdefault(str(short).strip(), []).append(str(name))
+    out = {}
+    for short, names in by_short.items():
+        if len(names) > 1:
+            for n in names:
+                out[n] = (short, "、".join(f"“{o}”" for o in names if o != n))
+    return out
+
+
 def enterprise_file_tag(name: str, enterprises: pd.DataFrame) -> str:
-    """The part of an enterprise's file names that identifies it: its 简称, else its name."""
+    """The part of an enterprise's file names that identifies it: its 简称, else its name — and its
+    full name when the 简称 is shared with another enterprise (no file under an ambiguous name, R22)."""
     short = dict(zip(enterprises["企业名称"], enterprises["简称"])) if len(enterprises) else {}
-    return safe_name(short.get(name) or name)
+    tag = short.get(name)
+    if not tag or (isinstance(tag, float) and pd.isna(tag)) or name in ambiguous_short_names(enterprises):
+        tag = name
+    return safe_name(tag)
 
 
 def ticket_list(t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
@@ -184,7 +202,7 @@ def _new_workbook(tmp: str):
     return wb, _formats(wb)
 
 
-def _enterprise_table(rep: Report, columns) -> pd.DataFrame:
+def enterprise_table(rep: Report, columns) -> pd.DataFrame:
     table = rep.table.copy()
     table["rank"] = table["rank"].map(lambda r: None if r is None or pd.isna(r) else int(r)).astype(object)
     for col in RATE_COLUMNS:
@@ -234,7 +252,7 @@ def write_bulletin(path: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame) ->
             col += 3
         sh.row = top + max(len(rep.overview[k]) for k in ("来源渠道", "诉求类型", "诉求类别")) + 1
         sh.heading("二、各企业三率、扣加分及排名")
-        table = _enterprise_table(rep, MONTHLY_COLUMNS)
+        table = enterprise_table(rep, MONTHLY_COLUMNS)
         head, last = sh.table(table, percent=[TABLE_HEADERS[c] for c in RATE_COLUMNS],
                               number=[TABLE_HEADERS[c] for c in ("response_score", "resolution_score",
                                                                   "satisfaction_score", "deductions", "bonuses",
@@ -320,13 +338,25 @@ def write_assessment(path: Path, rep: Report) -> Path:
         sh = Sheet(wb, f, "年度考核")
         sh.title(f"{OFFICE}“接诉即办”工作年度考核（{rep.period.title}）")
         sh.line(_period_text(rep))
-        sh.line("满分100分（另加分最多2分）：组织机构5、制度建设10、知识库建设10、重视程度10、响应率20、解决率20、"
-                "满意率25；扣分最多10分。本年度没有接诉即办工作的企业不参加考核。", "note")
-        table = _enterprise_table(rep, ANNUAL_COLUMNS)
+        p = rep.params if rep.params is not None else Params()
+
+        def pts(code: str) -> float:
+            return float(p[code])
+
+        manual_total = sum(MANUAL_ITEMS.values())
+        full = manual_total + pts("response_points") + pts("resolution_points") + pts("satisfaction_points")
+        items = "、".join(f"{k}{v:g}" for k, v in MANUAL_ITEMS.items())
+        sh.line(f"满分{full:g}分（另加分最多{pts('bonus_cap'):g}分）：{items}、响应率{pts('response_points'):g}、"
+                f"解决率{pts('resolution_points'):g}、满意率{pts('satisfaction_points'):g}；扣分最多{pts('deduction_cap'):g}分。"
+                "本年度没有接诉即办工作的企业不参加考核。", "note")
+        table = enterprise_table(rep, ANNUAL_COLUMNS)
         for item, maximum in MANUAL_ITEMS.items():
             table = table.rename(columns={item: f"{item}（{maximum:g}分）"})
-        table = table.rename(columns={"响应率得分": "响应率得分（20分）", "解决率得分": "解决率得分（20分）",
-                                      "满意率得分": "满意率得分（25分）", "扣分": "扣分（≤10）", "加分": "加分（≤2）"})
+        table = table.rename(columns={
+            "响应率得分": f"响应率得分（{pts('response_points'):g}分）",
+            "解决率得分": f"解决率得分（{pts('resolution_points'):g}分）",
+            "满意率得分": f"满意率得分（{pts('satisfaction_points'):g}分）",
+            "扣分": f"扣分（≤{pts('deduction_cap'):g}）", "加分": f"加分（≤{pts('bonus_cap'):g}）"})
         numbers = [c for c in table.columns if "分" in c]
         sh.table(table, percent=["响应率", "解决率", "满意率"], number=numbers)
         _footer(sh, rep)

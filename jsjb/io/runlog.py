@@ -1,5 +1,7 @@
 """The run log: every job appends one line — when, which job, period, row counts, output files —
 so the office can show what was produced and sent when (CSV, UTF-8 with BOM for Excel).
+Each e-mail sent is one line of its own (企业, 收件人, 邮件编号): the mail job reads them back so a
+rerun sends only what is missing (R22).
 
 Location: JSJB_LOG if set, else ``jsjb运行记录.csv`` in the ledger's folder. A log that cannot
 be written is reported as a warning; it never fails the job itself.
@@ -11,9 +13,11 @@ import csv
 import os
 from pathlib import Path
 
-import pandas as pd
+from ..core.clock import now
+from ..core.masking import is_formula_like
 
-HEADER = ("时间", "任务", "期间", "台账", "工单数", "输出文件", "说明")
+HEADER = ("时间", "任务", "期间", "台账", "工单数", "输出文件", "说明", "企业", "收件人", "邮件编号")
+EXTRA = {"enterprise": "企业", "recipients": "收件人", "message_id": "邮件编号"}
 
 
 def log_path(ledger: str | os.PathLike | None) -> Path:
@@ -23,9 +27,14 @@ def log_path(ledger: str | os.PathLike | None) -> Path:
     return base / "jsjb运行记录.csv"
 
 
-def record(job: str, period: str = "", ledger: str = "", rows: int | str = "", outputs=(), note: str = "") -> list:
-    when = pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None).strftime("%Y-%m-%d %H:%M:%S")
-    return [when, job, period, str(ledger), rows, "；".join(str(o) for o in outputs), note]
+def record(job: str, period: str = "", ledger: str = "", rows: int | str = "", outputs=(), note: str = "",
+           **extra) -> list:
+    """One log row; ``extra`` may give enterprise, recipients, message_id (the mail job)."""
+    unknown = set(extra) - set(EXTRA)
+    if unknown:
+        raise TypeError(f"unknown run-log fields: {sorted(unknown)}")
+    row = [f"{now():%Y-%m-%d %H:%M:%S}", job, period, str(ledger), rows, "；".join(str(o) for o in outputs), note]
+    return row + [extra.get(k, "") for k in EXTRA]
 
 
 def append(path: Path, row: list) -> Path:
@@ -36,10 +45,19 @@ def append(path: Path, row: list) -> Path:
         writer = csv.writer(f)
         if new:
             writer.writerow(HEADER)
-        writer.writerow(row)
+        writer.writerow(["'" + v if is_formula_like(v) else v for v in row])   # R20: a CSV cell is never a formula
     return path
 
 
 def read(path: Path) -> list[dict]:
+    """Every row as a dict keyed by HEADER (older, shorter logs read fine: missing fields are "")."""
+    path = Path(path)
+    if not path.exists():
+        return []
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.reader(f))
+    out = []
+    for row in rows[1:]:
+        row = row + [""] * (len(HEADER) - len(row))
+        out.append(dict(zip(HEADER, row)))
+    return out

@@ -1,0 +1,218 @@
+"""What every job shares: progress, loading and evaluating a ledger, where outputs go, the run log,
+and the result object each job returns to its door.
+
+Intervals: ``as_of`` is a moment (naive Shanghai time, R0); an event at exactly ``as_of`` has happened.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import clock
+from ..core import schema as S
+from ..core.errors import LedgerError
+from ..core.ledger import ERROR, ROW, WARNING, Issue, Ledger
+from ..core.rules import compute as compute_rules
+from ..core.validate import canonical_enterprises, validate
+
+Progress = Callable[[str], None]
+OUTPUT_FOLDER = "jsjb输出"      # beside the ledger: where every job saves its files by default
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+now = clock.now
+
+
+class Timer:
+    """Reports each stage and its duration through the progress callback."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def __call__(self, label: str):
+        timer = self
+
+        class _Stage:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+                timer.progress(f"{label}…")
+                return self
+
+            def __exit__(self, *exc):
+                if exc[0] is None:
+                    timer.progress(f"{label}：完成（{time.perf_counter() - self.t0:.1f} 秒）")
+        return _Stage()
+
+
+# -- loading ---------------------------------------------------------------------------------------
+class LedgerCache:
+    """Parsed ledgers keyed by the file's identity and modification time (the browser door's warm
+    path: a second job on an unchanged file pays no read). Holds at most ``size`` ledgers."""
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self._items: OrderedDict[tuple, Ledger] = OrderedDict()
+
+    @staticmethod
+    def key(path: Path) -> tuple:
+        st = path.stat()
+        return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+    def get(self, path: Path, progress: Progress) -> Ledger:
+        key = self.key(path)
+        if key in self._items:
+            self._items.move_to_end(key)
+            progress("使用已读取的台账（文件未改动）")
+            return self._items[key]
+        ledger = _read(path, progress)
+        self._items[key] = ledger
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return ledger
+
+
+def _read(path: Path, progress: Progress) -> Ledger:
+    from ..io.reader import read_ledger
+
+    with Timer(progress)(f"读取台账 {path}"):
+        return read_ledger(path)
+
+
+def load(path, progress: Progress = quiet, cache: LedgerCache | None = None) -> Ledger:
+    """Read a ledger workbook (through ``cache`` when given)."""
+    path = Path(path)
+    return cache.get(path, progress) if cache is not None else _read(path, progress)
+
+
+@dataclass
+class Source:
+    """The ledger a job runs on: already read (``ledger``) and/or a file (``path``). The path decides
+    where outputs and the run log go by default; a book with no path (unsaved) has none."""
+
+    ledger: Ledger
+    path: Path | None = None
+
+    @classmethod
+    def of(cls, ledger, progress: Progress = quiet, cache: LedgerCache | None = None) -> Source:
+        if isinstance(ledger, Source):
+            return ledger
+        if isinstance(ledger, Ledger):
+            return cls(ledger, Path(ledger.source) if ledger.source and Path(ledger.source).is_absolute() else None)
+        return cls(load(ledger, progress, cache), Path(ledger))
+
+    def out_dir(self, explicit=None) -> Path:
+        if explicit:
+            return Path(explicit)
+        if self.path is None:
+            raise LedgerError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹的“jsjb输出”中）。")
+        return self.path.resolve().parent / OUTPUT_FOLDER
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+@dataclass
+class Evaluated:
+    """A ledger with its computed columns and validation findings at one moment."""
+
+    ledger: Ledger
+    as_of: pd.Timestamp
+    computed: pd.DataFrame
+    issues: list[Issue]
+
+    @property
+    def tickets(self) -> pd.DataFrame:
+        return self.ledger.tickets
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == WARNING]
+
+    def row_errors(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for i in self.errors:
+            if i.sheet == S.SHEET_TICKETS and i.row:
+                out.setdefault(i.row, []).append(f"数据有误：{i.column}（{i.message}）")
+        return out
+
+    def valid_mask(self) -> pd.Series:
+        """True for tickets without a data error."""
+        bad = {i.row for i in self.errors if i.sheet == S.SHEET_TICKETS and i.row}
+        return ~self.tickets[ROW].isin(bad)
+
+
+def evaluate(ledger: Ledger, as_of: pd.Timestamp | None = None, progress: Progress = quiet) -> Evaluated:
+    as_of = now() if as_of is None else clock.naive_local(pd.Timestamp(as_of))
+    step = Timer(progress)
+    with step(f"计算期限与状态（{len(ledger.tickets)} 张工单）"):
+        ledger.tickets[S.ENTERPRISE] = canonical_enterprises(ledger.tickets, ledger.enterprises)
+        computed = compute_rules(ledger.tickets, ledger.params, ledger.calendar, as_of)
+    with step("校验数据"):
+        issues = validate(ledger, computed)
+    return Evaluated(ledger, as_of, computed, issues)
+
+
+# -- results and the run log -------------------------------------------------------------------------
+@dataclass
+class JobResult:
+    """What a job hands back to its door.
+
+    ``data`` is exactly what ``--json`` prints (CONTRACT §3 shapes, more keys allowed); ``files`` the
+    files written; ``tables`` display tables with Chinese headers (for output sheets and pages);
+    ``notes`` messages the door shows (warnings that do not stop the job); ``log`` the run-log rows
+    appended; ``exit_code`` 0 ok, 1 the job ran but something needs attention (row errors, mail
+    failures)."""
+
+    job: str
+    data: dict
+    files: list[Path] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    log: list[list] = field(default_factory=list)
+    exit_code: int = 0
+    evaluated: Evaluated | None = None
+    detail: object = None          # the core's own result (Report, DispatchList, MailReport) for the doors
+
+
+def log_path(source: Source) -> Path | None:
+    """The run log of a ledger: JSJB_LOG, else beside the ledger; None for an unsaved book."""
+    from ..io import runlog
+
+    if source.path is None and not os.environ.get("JSJB_LOG"):
+        return None
+    return runlog.log_path(source.path)
+
+
+def write_log(result: JobResult, source: Source, period: str = "", rows="", note: str = "", *,
+              outputs=None, extra: dict | None = None) -> None:
+    """Append one run-log row for the job (CSV beside the ledger, or JSJB_LOG); a log that cannot be
+    written becomes a note, never a failure. The row is also kept in ``result.log`` (buttons copy it
+    into the workbook's 运行记录 sheet)."""
+    from ..io import runlog
+
+    row = runlog.record(result.job, period, str(source.path or source.ledger.source or ""), rows,
+                        result.files if outputs is None else outputs, note, **(extra or {}))
+    result.log.append(row)
+    target = log_path(source)
+    if target is None:
+        return
+    try:
+        runlog.append(target, row)
+    except OSError as e:
+        result.notes.append(f"无法写入运行记录（{e.strerror or e}）")
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "是")

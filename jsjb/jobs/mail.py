@@ -1,0 +1,209 @@
+"""发送通报 (第16条 月通报, R22): each enterprise gets only its own workbook, at every valid address
+of its own 承办企业 row, exactly once.
+
+- The plan pairs each enterprise with its file ``月通报_<月份>_<简称>.xlsx`` in the folder and its
+  addresses; an ambiguous 简称, a missing file, no/invalid address or a line break skip it with a reason.
+- Every message sent is a line of the run log (企业, 收件人, 邮件编号 = Message-ID). A rerun reads the
+  log and sends only to the addresses that have not yet received that period's workbook, unless
+  ``resend``.
+- The outcome of every enterprise is reported — sent / failed (reason) / skipped (reason) — also when
+  the server goes away halfway (the rest are failed "未发送"), so nothing is sent twice by a rerun.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.errors import LedgerError
+from ..core.stats import month
+from .base import JobResult, Progress, Source, log_path, quiet, write_log
+
+FILE_PATTERN = re.compile(r"^月通报_(\d{4}-\d{2})_(.+)\.xlsx$")
+JOB = "发送通报"
+DRY_JOB = "发送通报（演练）"
+SENDER_NAME = "东胜区国资委办公室"
+
+
+@dataclass
+class Delivery:
+    enterprise: str
+    file: Path | None
+    addresses: list[str] = field(default_factory=list)   # still to receive it
+    already: list[str] = field(default_factory=list)     # received it in an earlier run
+    invalid: list[str] = field(default_factory=list)
+    skip: str | None = None                              # why nothing is sent
+
+
+@dataclass
+class MailReport:
+    period: str
+    sent: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "sent": self.sent, "failed": self.failed, "skipped": self.skipped}
+
+
+def find_period(folder: Path, wanted: str | None) -> str:
+    periods = sorted({m.group(1) for p in folder.glob("月通报_*.xlsx") if (m := FILE_PATTERN.match(p.name))})
+    if wanted:
+        month(wanted)      # validates the text
+        if wanted not in periods:
+            raise LedgerError(f"文件夹 {folder} 中没有 {wanted} 的企业通报工作簿（月通报_{wanted}_*.xlsx）")
+        return wanted
+    if not periods:
+        raise LedgerError(f"文件夹 {folder} 中没有企业通报工作簿（月通报_YYYY-MM_企业.xlsx）：请先生成月通报")
+    if len(periods) > 1:
+        raise LedgerError(f"文件夹中有多个月份的通报（{'、'.join(periods)}），请指定要发送的月份（--month）")
+    return periods[0]
+
+
+def sent_before(source: Source, period: str) -> dict[str, set[str]]:
+    """enterprise → addresses that already received this period's workbook (from the run log)."""
+    from ..io import runlog
+
+    out: dict[str, set[str]] = {}
+    path = log_path(source)
+    for row in runlog.read(path) if path else []:
+        if row["任务"] == JOB and row["期间"] == period and row["企业"] and row["邮件编号"]:
+            out.setdefault(row["企业"], set()).update(a for a in row["收件人"].split("；") if a)
+    return out
+
+
+def plan(folder, ledger, period: str | None = None, *, resend: bool = False, progress: Progress = quiet) -> tuple[
+        Source, str, list[Delivery]]:
+    from ..io.mailer import parse_addresses
+    from ..io.reports import ambiguous_short_names, enterprise_file_tag
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LedgerError(f"找不到通报文件夹：{folder}")
+    source = Source.of(ledger, progress)
+    label = find_period(folder, period)
+    enterprises = source.ledger.enterprises
+    ambiguous = ambiguous_short_names(enterprises)
+    done = {} if resend else sent_before(source, label)
+    plan_: list[Delivery] = []
+    for name, cell in zip(enterprises["企业名称"], enterprises["邮箱"]):
+        name = str(name)
+        d = Delivery(name, None)
+        plan_.append(d)
+        if name in ambiguous:
+            d.skip = f"简称“{ambiguous[name][0]}”与{ambiguous[name][1]}重复：请在“承办企业”表中改为不同的简称"
+            continue
+        path = folder / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx"
+        if not path.exists():
+            d.skip = f"没有找到该企业的工作簿 {path.name}"
+            continue
+        d.file = path
+        valid, d.invalid, refuse = parse_addresses(cell)
+        if refuse:
+            d.skip = refuse
+            continue
+        d.already = [a for a in valid if a in done.get(name, set())]
+        d.addresses = [a for a in valid if a not in d.already]
+        if not valid:
+            d.skip = f"邮箱无效：{'、'.join(d.invalid)}"
+        elif not d.addresses:
+            d.skip = f"本月通报已于此前发送给 {'、'.join(d.already)}（如需重发请加 --resend）"
+    return source, label, plan_
+
+
+def settings(**overrides):
+    """The SMTP settings: options given here over JSJB_SMTP_* (an invalid one is a clear error)."""
+    from ..io.mailer import Settings
+
+    return Settings.from_env(**overrides)
+
+
+def _subject_body(enterprise: str, period: str) -> tuple[str, str]:
+    title = month(period).title
+    subject = f"东胜区国资委“接诉即办”工作月通报（{title}）— {enterprise}"
+    body = (f"{enterprise}：\n\n"
+            f"附件是贵单位{title}“接诉即办”工作情况，包括三率（响应率、解决率、满意率）、得分、扣加分、排名和本单位"
+            f"工单清单。请查收，并对超期、不满意的工单抓紧整改。\n\n"
+            f"来话人信息已按《“接诉即办”暂行规定》第20条脱敏，请勿对外提供。\n\n"
+            f"{SENDER_NAME}\n（本邮件由接诉即办台账工具发送，如有疑问请直接联系办公室）\n")
+    return subject, body
+
+
+def mail(folder, ledger, *, month_label: str | None = None, settings=None, dry_run: bool = False,
+         resend: bool = False, progress: Progress = quiet) -> JobResult:
+    """Send (or with ``dry_run`` save as .eml) each enterprise its own workbook; see the module doc."""
+    from ..io import mailer
+    from ..io.writer import atomic_path
+
+    source, label, deliveries = plan(folder, ledger, month_label, resend=resend, progress=progress)
+    settings = settings or mailer.Settings.from_env()
+    report = MailReport(label)
+    result = JobResult(DRY_JOB if dry_run else JOB, {}, detail=report)
+    for d in deliveries:
+        if d.invalid and not d.skip:
+            result.notes.append(f"{d.enterprise}：以下邮箱无效，已跳过：{'、'.join(d.invalid)}")
+        if d.skip:
+            report.skipped.append({"enterprise": d.enterprise, "reason": d.skip})
+    todo = [d for d in deliveries if not d.skip]
+    connection = None if dry_run else mailer.Connection(settings)
+    gone: str | None = None
+    try:
+        for k, d in enumerate(todo, start=1):
+            base = {"enterprise": d.enterprise, "address": "；".join(d.addresses), "file": d.file.name}
+            if gone:
+                report.failed.append({**base, "reason": f"未发送：{gone}"})
+                continue
+            progress(f"{'生成' if dry_run else '发送'} {k}/{len(todo)}：{d.enterprise}")
+            subject, body = _subject_body(d.enterprise, label)
+            msg = mailer.message(subject=subject, body=body, sender=settings.sender, to=d.addresses,
+                                 attachment=d.file)
+            if dry_run:
+                eml = Path(folder) / "待发送邮件" / f"{d.file.stem}.eml"
+                atomic_path(eml, lambda tmp, msg=msg: Path(tmp).write_bytes(msg.as_bytes()))
+                report.sent.append({**base, "eml": str(eml)})
+                result.files.append(eml)
+                continue
+            try:
+                refused = connection.send(msg, d.addresses)
+            except mailer.MailError as e:
+                gone = f"{e}（邮件服务器中断，本封及以后的邮件没有发送）"
+                report.failed.append({**base, "reason": gone})
+                continue
+            except Exception as e:  # noqa: BLE001 - smtplib/OS errors fail this message only
+                reason = _reason(e)
+                report.failed.append({**base, "reason": reason})
+                continue
+            delivered = [a for a in d.addresses if a not in refused]
+            if delivered:
+                report.sent.append({**base, "address": "；".join(delivered), "message_id": msg["Message-ID"]})
+                write_log(result, source, label, "", "", outputs=[d.file],
+                          extra={"enterprise": d.enterprise, "recipients": "；".join(delivered),
+                                 "message_id": msg["Message-ID"]})
+            for a, why in refused.items():
+                report.failed.append({**base, "address": a, "reason": f"收件地址被拒绝（{why}）"})
+    finally:
+        if connection is not None:
+            connection.close()
+    summary = f"成功 {len(report.sent)}，失败 {len(report.failed)}，未发送 {len(report.skipped)}"
+    if dry_run:
+        write_log(result, source, label, len(report.sent), summary)
+    elif gone:
+        result.notes.append(gone if report.sent else f"{gone.split('（邮件服务器中断')[0]}：没有发送任何邮件。")
+    result.data = report.as_dict()
+    result.exit_code = 2 if gone and not report.sent else 1 if report.failed or report.skipped else 0
+    return result
+
+
+def _reason(e: Exception) -> str:
+    import smtplib
+
+    from ..io.mailer import text_of
+
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(e.recipients.values()))
+        return f"收件地址被拒绝（{code} {text_of(text)}）"
+    return f"发送失败（{type(e).__name__}: {text_of(getattr(e, 'smtp_error', e))}）"
+
+
+__all__ = ["MailReport", "find_period", "mail", "plan", "sent_before", "settings"]

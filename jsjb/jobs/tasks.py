@@ -1,0 +1,303 @@
+"""The office's jobs, one function each, shared by every door (CLI, Excel buttons, browser).
+
+Each takes a ledger (a path, an already-read ``Ledger``, or a ``Source``) plus options and returns a
+``JobResult``: the data (what ``--json`` prints), the files written, display tables, notes and the
+run-log rows. Output names, folders and the run log live here, once. No job ever writes the input
+ledger (R21); a file that is not the job's own earlier output is never replaced unless ``force``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import schema as S
+from ..core import stats
+from ..core.errors import InvalidRows, InvalidValue, LedgerError, LedgerFileError
+from ..core.ledger import ERROR
+from ..core.timeconv import iso
+from .base import (
+    Evaluated,
+    JobResult,
+    LedgerCache,
+    Progress,
+    Source,
+    Timer,
+    evaluate,
+    quiet,
+    write_log,
+)
+from .shapes import (
+    check_json,
+    compute_json,
+    computed_frame,
+    dispatch_json,
+    report_json,
+    report_notes,
+)
+
+XLSX = ".xlsx"
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+def _evaluated(ledger, as_of, progress: Progress, cache: LedgerCache | None) -> tuple[Source, Evaluated]:
+    source = Source.of(ledger, progress, cache)
+    return source, evaluate(source.ledger, as_of, progress)
+
+
+def _xlsx_target(path, what: str, ledger_path: Path | None = None) -> Path:
+    out = Path(path)
+    if out.suffix.lower() != XLSX:
+        raise InvalidValue(what, str(path), "输出文件应以 .xlsx 结尾")
+    if ledger_path is not None and out.resolve() == Path(ledger_path).resolve():
+        raise InvalidValue(what, str(path), "不能覆盖输入台账，请换一个文件名")
+    return out
+
+
+def refuse_existing(path: Path, what: str, force: bool) -> None:
+    """R21: never replace a file the job did not write, unless told to (``force``)."""
+    if path.exists() and not force:
+        raise LedgerFileError(f"文件已存在：{path}。为避免覆盖已有的{what}，请换一个文件名，"
+                              f"或确认要覆盖时加 --force。")
+
+
+def last_complete_month(as_of: pd.Timestamp) -> str:
+    return (pd.Timestamp(as_of).to_period("M") - 1).strftime("%Y-%m")
+
+
+def last_complete_year(as_of: pd.Timestamp) -> int:
+    return pd.Timestamp(as_of).year - 1
+
+
+def stamp(as_of: pd.Timestamp) -> str:
+    return f"{as_of:%Y-%m-%d %H:%M}"
+
+
+def data_error_note(ev: Evaluated) -> list[str]:
+    if not ev.errors:
+        return []
+    return [f"有 {len(ev.errors)} 条数据错误，相关工单的状态为“数据有误”，请运行“校验”查看。"]
+
+
+def coverage_notes(ev: Evaluated) -> list[str]:
+    """R23: warn from 60 days before the covered years end, naming the open tickets affected."""
+    try:
+        from ..core.calendar import coverage
+    except ImportError:     # pragma: no cover - during the calendar's upgrade
+        return []
+    cov = coverage(ev.ledger.calendar, ev.tickets, ev.computed, ev.as_of)
+    return list(cov.warnings)
+
+
+# -- new ledgers --------------------------------------------------------------------------------------
+def template(path, *, force: bool = False, plain: bool = False, source=None, progress: Progress = quiet) -> JobResult:
+    """A fresh ledger workbook (the add-in template, or with ``plain`` native formulas); ``source``
+    (only with ``plain``) copies an existing ledger's sheets into it — the original is only read."""
+    out = _xlsx_target(path, "PATH")
+    refuse_existing(out, "台账", force)
+    if source is not None and not plain:
+        raise InvalidValue("--from", str(source), "只能与 --plain 一起使用")
+    if plain:
+        from ..io import plain_book
+
+        sheets = None
+        if source is not None:
+            if Path(source).resolve() == out.resolve():
+                raise InvalidValue("--from", str(source), "不能覆盖原台账，请换一个输出文件名")
+            with Timer(progress)(f"读取原台账 {source}"):
+                sheets = plain_book.read_sheets(source)
+        with Timer(progress)(f"写入 {out}"):
+            plain_book.write_plain_ledger(out, sheets)
+        rows = 0 if not sheets or sheets.get(S.SHEET_TICKETS) is None else len(sheets[S.SHEET_TICKETS])
+        return JobResult("模板", {"path": str(out), "plain": True, "rows": rows}, [out])
+    from ..io.ledger_book import write_ledger
+
+    write_ledger(out)
+    return JobResult("模板", {"path": str(out), "plain": False, "rows": 0}, [out])
+
+
+def sample(path, *, rows: int = 2000, year: int = 2025, seed: int = 12345, force: bool = False,
+           progress: Progress = quiet) -> JobResult:
+    """A realistic synthetic ledger (fictional people and enterprises), deterministic for a seed."""
+    from ..core.sample import generate
+    from ..io.ledger_book import write_ledger
+
+    out = _xlsx_target(path, "PATH")
+    refuse_existing(out, "台账", force)
+    with Timer(progress)(f"生成样例台账（{rows} 行，{year} 年，种子 {seed}）"):
+        made = generate(rows, year, seed)
+    with Timer(progress)(f"写入 {out}"):
+        write_ledger(out, made.sheets)
+    return JobResult("样例", {"path": str(out), "rows": rows, "as_of": made.as_of.isoformat()}, [out])
+
+
+# -- check / compute ----------------------------------------------------------------------------------
+def check(ledger, *, as_of=None, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
+    """校验: every finding with row, column and value; exit code 1 when any row has an error."""
+    _, ev = _evaluated(ledger, as_of, progress, cache)
+    result = JobResult("校验", check_json(ev), exit_code=1 if ev.errors else 0, evaluated=ev)
+    result.notes += coverage_notes(ev)
+    return result
+
+
+def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = False, progress: Progress = quiet,
+            cache: LedgerCache | None = None) -> JobResult:
+    """刷新/计算: the computed columns for every ticket; ``out`` also saves them (values only).
+    The run log gets a row when a file is written or ``log`` asks for one (the 刷新 button)."""
+    from ..io.writer import Table, write_tables
+
+    source, ev = _evaluated(ledger, as_of, progress, cache)
+    result = JobResult("计算", compute_json(ev), evaluated=ev)
+    frame = computed_frame(ev, mask=mask)
+    result.tables["计算结果"] = frame
+    if out:
+        target = _xlsx_target(out, "--out", source.path)
+        with Timer(progress)(f"写入 {target}"):
+            write_tables(target, [Table("计算结果", frame, widths={S.CONTENT: 40, S.FLAGS: 40})])
+        result.files.append(target)
+    if out or log:
+        note = "；".join(x for x in ("已脱敏" if mask else "", f"数据错误 {len(ev.errors)} 条" if ev.errors else "") if x)
+        write_log(result, source, stamp(ev.as_of), len(frame), note)
+    result.notes += data_error_note(ev) + coverage_notes(ev)
+    return result
+
+
+# -- bulletin / assessment -------------------------------------------------------------------------------
+def _report(ev: Evaluated, period: stats.Period, annual: bool):
+    ledger = ev.ledger
+    manual = None
+    if annual:
+        bad = [i for i in ledger.issues if i.sheet == S.SHEET_MANUAL and i.level == ERROR]
+        if bad:
+            raise InvalidRows("“考核录入”表有错误，无法计算年度考核：\n" + "\n".join(i.text() for i in bad))
+        manual = ledger.manual
+    return stats.report(ledger.enterprise_names, ev.tickets, ev.computed, period, ev.as_of, ledger.params,
+                        ledger.adjustments, manual)
+
+
+def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx: bool = False, pdf: bool = False,
+             template=None, workers: int | None = None, progress: Progress = quiet,
+             cache: LedgerCache | None = None) -> JobResult:
+    """月通报 (第16条, R11–R17): the office's workbook and one per enterprise; ``docx``/``pdf`` add
+    the 公文 draft. ``month`` defaults to the last complete month before as_of."""
+    from ..io.reports import MONTHLY_COLUMNS, bulletin_files, enterprise_table, parallel_workers
+
+    source, ev = _evaluated(ledger, as_of, progress, cache)
+    period = stats.month(month or last_complete_month(ev.as_of))
+    rep = _report(ev, period, annual=False)
+    data = report_json(ev, rep)
+    target = source.out_dir(out_dir)
+    with Timer(progress)("写入月通报工作簿"):
+        files = bulletin_files(target, rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress,
+                               workers=parallel_workers() if workers is None else workers)
+    data["files"] = {"bulletin": str(files["bulletin"]),
+                     "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
+    result = JobResult("月通报", data, [files["bulletin"], *files["enterprises"].values()], evaluated=ev)
+    result.tables["月通报"] = enterprise_table(rep, MONTHLY_COLUMNS)
+    if docx or pdf:
+        _docx(result, "bulletin", target / f"月通报_{period.label}.docx", ev, rep, template, pdf, progress)
+    result.notes += report_notes(data)
+    write_log(result, source, period.label, int(rep.table["received"].sum()))
+    result.detail = rep
+    return result
+
+
+def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, docx: bool = False,
+           pdf: bool = False, template=None, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
+    """年度考核 (附表, R18): the 100(+2)-point table. ``year`` defaults to the last complete year."""
+    from ..io.reports import ANNUAL_COLUMNS, enterprise_table, write_assessment
+
+    source, ev = _evaluated(ledger, as_of, progress, cache)
+    period = stats.year(year if year is not None else last_complete_year(ev.as_of))
+    rep = _report(ev, period, annual=True)
+    data = report_json(ev, rep)
+    target = source.out_dir(out_dir)
+    with Timer(progress)("写入年度考核工作簿"):
+        path = write_assessment(target / f"年度考核_{period.label}.xlsx", rep)
+    data["files"] = {"assessment": str(path)}
+    result = JobResult("年度考核", data, [path], evaluated=ev)
+    result.tables["年度考核"] = enterprise_table(rep, ANNUAL_COLUMNS)
+    if docx or pdf:
+        _docx(result, "assessment", target / f"年度考核_{period.label}.docx", ev, rep, template, pdf, progress)
+    result.notes += report_notes(data)
+    write_log(result, source, period.label, int(rep.table["received"].sum()))
+    result.detail = rep
+    return result
+
+
+def _docx(result: JobResult, kind: str, path: Path, ev: Evaluated, rep, template, pdf: bool,
+          progress: Progress) -> None:
+    """The 公文 draft of a bulletin/assessment (and its PDF) beside the workbooks."""
+    from ..io import docx_report
+
+    with Timer(progress)(f"写入公文稿 {path.name}"):
+        if kind == "bulletin":
+            previous = _report(ev, rep.period.previous(), annual=False)
+            written = docx_report.write_bulletin_docx(path, rep, ev.tickets, ev.computed, ev.ledger.enterprises,
+                                                      previous=previous, template=template)
+        else:
+            written = docx_report.write_assessment_docx(path, rep, ev.ledger.enterprises, template=template)
+    result.files.append(written)
+    result.data["files"]["docx"] = str(written)
+    if pdf:
+        with Timer(progress)("用 LibreOffice 转为 PDF"):
+            out = docx_report.to_pdf(written)
+        result.files.append(out)
+        result.data["files"]["pdf"] = str(out)
+
+
+# -- dispatch / archive ---------------------------------------------------------------------------------
+def dispatch(ledger, *, as_of=None, out_dir=None, progress: Progress = quiet,
+             cache: LedgerCache | None = None) -> JobResult:
+    """日调度 (第16条): the open tickets that need attention, by enterprise, most urgent first."""
+    from ..core import dispatch as core_dispatch
+    from ..io.everyday import dispatch_table, write_dispatch
+
+    source, ev = _evaluated(ledger, as_of, progress, cache)
+    dl = core_dispatch.build(ev.tickets, ev.computed, ev.ledger.params, ev.as_of)
+    data = dispatch_json(ev, dl)
+    target = source.out_dir(out_dir)
+    with Timer(progress)("写入日调度工作簿"):
+        files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+    data["files"] = {"office": str(files["office"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
+    result = JobResult("日调度", data, [files["office"], *files["enterprises"].values()], evaluated=ev)
+    result.tables["汇总"] = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
+    result.tables["督办清单"] = dispatch_table(dl, ev.tickets, ev.computed)
+    result.notes += data_error_note(ev) + coverage_notes(ev)
+    write_log(result, source, stamp(ev.as_of), len(dl.items))
+    result.detail = dl
+    return result
+
+
+ARCHIVE_FILE = "归档.xlsx"
+
+
+def archive(ledger, *, as_of=None, out=None, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
+    """归档 (第17条): closed tickets numbered once (numbers kept from the previous archive file),
+    the material checklist and each year's ledger. ``out`` must be new or an earlier archive."""
+    from ..core import archive as core_archive
+    from ..io.everyday import archive_frames, read_numbers, write_archive
+
+    source, ev = _evaluated(ledger, as_of, progress, cache)
+    target = _xlsx_target(out, "--out", source.path) if out else source.out_dir() / ARCHIVE_FILE
+    previous = read_numbers(target)          # refuses a workbook that is not an archive (R21)
+    valid = ev.valid_mask().to_numpy()
+    numbers = core_archive.numbers(ev.tickets[valid], ev.computed[valid], previous)
+    frames = archive_frames(ev.tickets, ev.computed, numbers)
+    with Timer(progress)(f"写入归档 {target}"):
+        write_archive(target, frames, ev.as_of)
+    new = int((~ev.tickets.loc[numbers.index, S.ID].astype(str).isin(previous)).sum())
+    data = {"as_of": iso(ev.as_of), "archived": len(numbers), "new": new, "file": str(target),
+            "years": [k for k in frames if k.endswith("年度台账")]}
+    result = JobResult("归档", data, [target], evaluated=ev)
+    result.tables["归档目录"] = frames["归档目录"]
+    result.notes += data_error_note(ev)
+    write_log(result, source, stamp(ev.as_of), len(numbers), f"新编号 {new} 件")
+    return result
+
+
+__all__ = [
+    "ARCHIVE_FILE", "LedgerError", "archive", "assess", "bulletin", "check", "compute", "dispatch",
+    "last_complete_month", "last_complete_year", "refuse_existing", "sample", "template",
+]
