@@ -146,3 +146,16 @@ def test_2027_scalar_calendar(cal_2027):
     assert cal_2027.count(d("2027-10-01"), d("2027-10-09")) == 2      # 10-08 and 10-09
     with pytest.raises(HolidayDataMissing):
         WorkCalendar().add(d("2026-12-31"), 1)
+
+
+def test_a_year_with_only_late_december_sheet_dates_is_suspicious():
+    # the 2028 notice may list "2027年12月31日（周五）…"; alone it makes 2027 "covered" (R1)
+    cal = WorkCalendar([Override(d("2027-12-31"), "休息日", "元旦")])
+    cov = coverage(cal, typed([ticket(id="Z", **{S.DISPATCHED: "2026-12-30 09:00"})]), None,
+                   pd.Timestamp("2026-12-30 12:00"))
+    assert cov.missing == [] and cov.affected == []          # covered by the rule…
+    assert len(cov.warnings) == 1                              # …but the clerk is told
+    assert "2027年只有12月下旬的1个日期" in cov.warnings[0]
+    # a year with its whole notice on the sheet gives no such warning
+    full = WorkCalendar(parse_notice((FIXTURES / "2027.txt").read_text(encoding="utf-8")).overrides())
+    assert coverage(full, typed([]), None, pd.Timestamp("2027-03-01")).warnings == []

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from chinese_calendar import constants
 from helpers import d
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jsjb.core.calendar import REST, WORK
 from jsjb.core.errors import LedgerError, NoticeError
@@ -246,3 +248,66 @@ def test_nothing_found():
 def test_row_type():
     row = parse_notice(TITLE_2025 + "一、元旦：1月1日放假。").rows[0]
     assert row == HolidayRow(d("2025-01-01"), REST, "元旦")
+
+
+# -- generated notices ------------------------------------------------------------------------------
+_CN_NUM = "一二三四五六七八九十"
+_WD = "一二三四五六日"
+_FULL = str.maketrans("0123456789():,", "０１２３４５６７８９（）：，")
+
+
+@st.composite
+def arrangements(draw):
+    """A year and up to 7 festivals, each a rest span (1–9 days) and 0–2 working weekend days,
+    all disjoint; plus the style choices of the text."""
+    year = draw(st.integers(2008, 2040))
+    names = draw(st.lists(st.sampled_from(["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]),
+                          min_size=1, max_size=7, unique=True))
+    used: set[dt.date] = set()
+    items = []
+    for name in names:
+        start = dt.date(year, 1, 1) + dt.timedelta(days=draw(st.integers(0, 350)))
+        length = draw(st.integers(1, 9))
+        span = [start + dt.timedelta(days=i) for i in range(length)]
+        span = [x for x in span if x.year == year]
+        work = [x for x in (start - dt.timedelta(days=k) for k in range(1, 8)) if x.weekday() >= 5][:draw(
+            st.integers(0, 2))]
+        work = [x for x in work if x.year == year]
+        if used & (set(span) | set(work)) or not span:
+            continue
+        used |= set(span) | set(work)
+        items.append((name, span, work))
+    style = draw(st.sampled_from(["周", "星期"]))
+    full = draw(st.booleans())
+    return year, items, style, full
+
+
+def render(year, items, style, full) -> str:
+    def day(x: dt.date, month: bool = True) -> str:
+        return (f"{x.month}月" if month else "") + f"{x.day}日（{style}{_WD[x.weekday()]}）"
+
+    lines = [f"国务院办公厅关于{year}年部分节假日安排的通知", "各省、自治区、直辖市人民政府："]
+    for i, (name, span, work) in enumerate(items):
+        a, b = span[0], span[-1]
+        if a == b:
+            text = f"{day(a)}放假1天，不调休。"
+        else:
+            text = f"{day(a)}至{day(b, b.month != a.month)}放假调休，共{len(span)}天。"
+        if work:
+            text += "、".join(day(w) for w in sorted(work)) + "上班。"
+        lines.append(f"{_CN_NUM[i]}、{name}：{text}")
+    lines.append("节假日期间，各地区、各部门要妥善安排好值班和安全、保卫等工作。")
+    out = "\n".join(lines)
+    return out.translate(_FULL) if full else out
+
+
+@given(arrangements())
+def test_generated_notices_round_trip(arr):
+    year, items, style, full = arr
+    if not items:
+        return
+    notice = parse_notice(render(*arr))
+    assert notice.year == year
+    expected = sorted([(x, REST, name) for name, span, _ in items for x in span]
+                      + [(x, WORK, name + "调休上班") for name, _, work in items for x in work])
+    assert [(r.date, r.kind, r.note) for r in notice.rows] == expected

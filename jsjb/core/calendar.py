@@ -384,6 +384,19 @@ def coverage(calendar: WorkCalendar, tickets: pd.DataFrame, computed: pd.DataFra
             head += f"目前还没有在办工单受影响，但期限跨入{year}年的工单将无法计算办理期限。"
         warnings.append(head + _fix_text(year))
 
+    # R1 counts a year as covered once the sheet lists one date of it; a year whose only sheet
+    # dates are in late December most likely came in with the next year's 元旦 arrangement
+    # (e.g. "2027年12月31日（星期六）上班" in the 2028 notice) — say so.
+    late: dict[int, list[dt.date]] = {}
+    for o in calendar.overrides:
+        if o.day.year not in calendar.package_years:
+            late.setdefault(o.day.year, []).append(o.day)
+    for year, days in sorted(late.items()):
+        if all(x.month == 12 and x.day >= 25 for x in days):
+            warnings.append(
+                f"“节假日”表中{year}年只有12月下旬的{len(days)}个日期（多半来自{year + 1}年通知里的元旦安排），"
+                f"按规则{year}年已算作收录，但{year}年全年的放假调休安排可能还没有录入。" + _fix_text(year))
+
     pkg = sorted(calendar.package_years)
     return Coverage(
         builtin=(pkg[0], pkg[-1]) if pkg else None,
