@@ -1,13 +1,16 @@
 """Reading the calling workbook and writing output sheets through the xlwings API.
 
 Only output sheets (计算结果, 月通报, 年度考核, 日调度, 归档, 运行记录) are ever written; the input
-sheets are read, never touched (R21). Strings that would start a formula are written with a
-leading apostrophe, Excel's text marker, so citizen text stays text (R20).
+sheets are read, never touched (R21). Text that Excel would not keep as text — a formula start
+(R20), or what it converts on entry: "001" → 1, date-like text → a date, long digit strings → a
+rounded number, TRUE/FALSE → a boolean — is written with a leading apostrophe, Excel's text marker
+(xlwings #1269, #2247). Error cells (#N/A …) are read as their text, not as blanks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +45,7 @@ def read_sheet(book, name: str) -> pd.DataFrame | None:
     if name not in sheet_names(book):
         return None
     rng = book.sheets[name].used_range
-    values = rng.options(ndim=2).value
+    values = rng.options(ndim=2, err_to_str=True).value
     if not values or not values[0]:
         return pd.DataFrame()
     header = ["" if h is None else str(h).strip() for h in values[0]]
@@ -75,11 +78,24 @@ def cell(v):
         return float(v)
     if isinstance(v, np.bool_ | bool):
         return "是" if v else "否"
-    if isinstance(v, str) and is_formula_like(v):
+    if isinstance(v, str) and (is_formula_like(v) or converted_by_excel(v)):
         return "'" + v
     if isinstance(v, (dt.datetime, dt.date, int, float, str)):
         return v
     return str(v)
+
+
+# Text Excel turns into a number, date, time or boolean when it is entered: digits with signs,
+# separators, currency, percent, exponent; dates and times (2025-01-02, 1/2, 10:30, 2025年1月2日,
+# 3-Jan); TRUE/FALSE. Matching a little more than Excel converts is harmless (the marker is invisible).
+_CONVERTIBLE = re.compile(r"[\s\d+\-.,/:%$¥￥()eE年月日时分秒]*\d[\s\d+\-.,/:%$¥￥()eE年月日时分秒]*"
+                          r"|[\s\d\-/]*(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\d\-/,]*"
+                          r"|(?i:true|false)|.*(?i:\d\s*(?:am|pm))")
+
+
+def converted_by_excel(text: str) -> bool:
+    """Would Excel store this text as something else than the same text?"""
+    return bool(text) and _CONVERTIBLE.fullmatch(text.strip()) is not None
 
 
 def frame_values(frame: pd.DataFrame) -> list[list]:
@@ -118,3 +134,42 @@ def out_dir(book, explicit: str | Path | None) -> Path:
     if not full.is_absolute():
         raise FileNotFoundError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹）。")
     return full.parent / "jsjb输出"
+
+
+AS_OF_NAME = "统计时点"        # the ledger's named cell that STATUS/TIMELY/FLAGS may take as as_of
+
+
+def excel_formula(file_formula: str) -> str:
+    """A formula as stored in the file (XlsxWriter's ANCHORARRAY(AE2)) → as typed in Excel (AE2#)."""
+    return re.sub(r"(?:_xlfn\.)?ANCHORARRAY\((\$?[A-Z]{1,3}\$?\d+)\)", r"\1#", file_formula)
+
+
+def refresh_formulas(book, when) -> list[str]:
+    """刷新's part in the computed columns of 工单台账: write ``when`` into the cell named 统计时点 (when
+    the ledger has it; the non-volatile column functions that take it recompute), and re-enter a
+    column's spilling formula where it is missing, shows #NAME? (a function name Excel did not bind
+    to the add-in when the file was written by another program), or — without 统计时点 — to make
+    STATUS/TIMELY/FLAGS take the current time. Returns the computed columns re-entered."""
+    from jsjb.io.ledger_book import computed_formulas
+
+    stamped = False
+    try:
+        book.names[AS_OF_NAME].refers_to_range.value = when
+        stamped = True
+    except Exception:  # noqa: BLE001 - a ledger without the name (older template)
+        pass
+    sheet = book.sheets[S.SHEET_TICKETS]
+    header = sheet.range((1, 1)).expand("right").options(ndim=1).value or []
+    formulas = computed_formulas()
+    redone = []
+    for col, name in enumerate(header, start=1):
+        if name not in formulas:
+            continue
+        anchor = sheet.range((2, col))
+        wanted = excel_formula(formulas[name])
+        current = str(anchor.formula2 or "")
+        value = anchor.options(err_to_str=True).value
+        if not stamped or not current.startswith("=JSJB_") or value == "#NAME?":
+            anchor.formula2 = wanted
+            redone.append(name)
+    return redone

@@ -1,0 +1,125 @@
+"""`jsjb doctor` (jsjb.doctor): on Linux it runs what applies and marks the Excel checks skipped;
+every failure carries a Chinese fix; the add-in file check reads what build_addin writes; the
+Windows-only decisions (WPS behind Excel.Application, the add-in's answer) on stubbed inputs."""
+
+import datetime as dt
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import xlwings
+
+from jsjb import doctor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.fixture(scope="module")
+def checks():
+    return doctor.run()
+
+
+def test_every_check_is_ok_fail_or_skipped_and_failures_say_the_fix(checks):
+    assert checks
+    for c in checks:
+        assert c.status in (doctor.OK, doctor.FAIL, doctor.SKIPPED), c
+        assert has_chinese(c.name + c.detail), c
+        if c.status == doctor.FAIL:
+            assert c.fix and has_chinese(c.fix), c
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="Linux behaviour")
+def test_on_linux_the_excel_checks_are_skipped_and_the_rest_run(checks):
+    by_name = {c.name: c for c in checks}
+    for name in ("xlwings DLL", "加载项文件", "Excel 的 COM 注册", "Excel 启动", "加载项已加载", "台账计算列",
+                 "按钮“刷新”", "按钮“发送通报”"):
+        assert by_name[name].status == doctor.SKIPPED and "Windows" in by_name[name].detail
+    assert by_name["Python"].status == doctor.OK and sys.executable in by_name["Python"].detail
+    assert by_name["依赖包"].status == doctor.OK
+    year = dt.date.today().year
+    assert f"{year}年节假日安排" in by_name and f"{year + 1}年节假日安排" in by_name
+    assert "PDF 字体" in by_name
+
+
+def test_the_xlwings_pin_is_checked(checks):
+    c = next(c for c in checks if c.name == "xlwings 版本")
+    assert c.status == doctor.OK and xlwings.__version__ in c.detail
+
+
+def test_json_shape(checks):
+    data = doctor.as_json(checks)
+    json.dumps(data, ensure_ascii=False)
+    assert set(data) >= {"ok", "checks", "failed"}
+    assert [c["name"] for c in data["checks"]] == [c.name for c in checks]
+    assert set(data["checks"][0]) == {"name", "status", "detail", "fix"}
+    assert data["ok"] == (not data["failed"])
+    assert "共" in doctor.report(checks)
+
+
+def test_holiday_coverage_names_the_missing_year():
+    got = {c.name: c for c in doctor.check_holidays(dt.date(2099, 3, 1))}
+    assert got["2099年节假日安排"].status == doctor.FAIL and got["2100年节假日安排"].status == doctor.FAIL
+    assert "节假日" in got["2100年节假日安排"].fix and "2100" in got["2100年节假日安排"].fix
+    covered = doctor.check_holidays(dt.date(2024, 6, 1))     # 2024 and 2025: published and in the package
+    assert [c.status for c in covered] == [doctor.OK, doctor.OK]
+
+
+def test_fonts_for_pdf(monkeypatch):
+    monkeypatch.setattr(doctor, "is_windows", lambda: False)
+    monkeypatch.setattr(doctor, "installed_font_families", lambda: {"FangSong", "SimHei", "DejaVu Sans"})
+    fonts = doctor.check_fonts()[0]
+    assert fonts.status == doctor.FAIL and "楷体" in fonts.detail and "方正小标宋" in fonts.detail
+    assert "仿宋" in fonts.detail.split("缺少")[0]
+    monkeypatch.setattr(doctor, "installed_font_families",
+                        lambda: {"仿宋_GB2312", "黑体", "KaiTi", "方正小标宋简体"})
+    assert doctor.check_fonts()[0].status == doctor.OK
+    monkeypatch.setattr(doctor, "installed_font_families", lambda: None)
+    assert doctor.check_fonts()[0].status == doctor.SKIPPED
+
+
+def test_addin_info_reads_what_the_build_writes(tmp_path):
+    spec = importlib.util.spec_from_file_location("build_addin", ROOT / "scripts" / "build_addin.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    xlam, _ = build.assemble(tmp_path / "jsjb.xlam", r"%LOCALAPPDATA%\py\pythonw.exe")
+    info = doctor.addin_info(xlam)
+    assert info["xlwings"] == xlwings.__version__
+    assert info["conf"]["UDF Modules"] == "xlfuncs"
+    assert info["conf"]["Interpreter_Win"] == r"%LOCALAPPDATA%\py\pythonw.exe"
+
+
+@pytest.mark.parametrize("server, status, words", [
+    (r"C:\Program Files\Microsoft Office\Root\Office16\EXCEL.EXE /automation", doctor.OK, ""),
+    (r"C:\Users\li\AppData\Local\Kingsoft\WPS Office\12.1.0\office6\et.exe /automation", doctor.FAIL, "WPS"),
+])
+def test_excel_registration_detects_wps(monkeypatch, server, status, words):
+    monkeypatch.setattr(doctor, "is_windows", lambda: True)
+    monkeypatch.setattr(doctor, "excel_server", lambda: server)
+    c = doctor.check_excel_registration()
+    assert c.status == status
+    assert words in c.detail and (status == doctor.OK or "#2575" in c.fix)
+
+
+def test_addin_answer_is_compared_with_version_and_project_name():
+    class App:
+        def __init__(self, answer):
+            self.answer = answer
+            self.api = self
+
+        @property
+        def AddIns(self):  # noqa: N802 - COM name
+            return [type("A", (), {"Name": "jsjb.xlam", "Installed": True})()]
+
+        def Run(self, macro):  # noqa: N802 - COM name
+            assert macro == "'jsjb.xlam'!JsjbAddinInfo"
+            return self.answer
+
+    assert doctor._check_addin_loaded(App(f"{xlwings.__version__}|jsjb")).status == doctor.OK
+    stale = doctor._check_addin_loaded(App("0.33.0|myaddin"))
+    assert stale.status == doctor.FAIL and "重新生成" in stale.fix
