@@ -248,6 +248,49 @@ def cmd_mail(args) -> int:
     return _finish(args, r, text)
 
 
+def cmd_holidays(args) -> int:
+    if args.target and args.target[0] == "parse":
+        if len(args.target) != 2:
+            raise InvalidValue("holidays parse", " ".join(args.target[1:]),
+                               "用法：jsjb holidays parse 通知.txt（或 - 表示标准输入）")
+        return _holidays_parse(args, args.target[1])
+    if len(args.target) > 1:
+        raise InvalidValue("LEDGER", " ".join(args.target), "只能给一个台账")
+    if args.out or args.force:
+        raise InvalidValue("--out", args.out or "--force", "只能用于 jsjb holidays parse")
+    r = jobs.holidays(args.target[0] if args.target else None, as_of=_as_of(args.as_of), progress=_progress(args))
+
+    def text():
+        d = r.data
+        first, last = d["builtin"] or (None, None)
+        yield f"内置节假日数据：{first}–{last} 年" if first else "内置节假日数据：无"
+        yield f"“节假日”表补充的年份：{'、'.join(map(str, d['sheet'])) or '无'}"
+        yield f"已覆盖到：{d['covered_until'] or '（统计时点所在年份未覆盖）'}"
+        if d["missing"]:
+            yield f"缺少的年份：{'、'.join(map(str, d['missing']))}"
+            if d["affected"]:
+                shown = "、".join(d["affected"][:20]) + ("…" if len(d["affected"]) > 20 else "")
+                yield f"受影响的在办工单（{len(d['affected'])} 张）：{shown}"
+        for w in d["warnings"]:
+            yield f"提示：{w}"
+        if not d["missing"]:
+            yield "节假日数据完整：没有缺少的年份。"
+    return _finish(args, r, text)
+
+
+def _holidays_parse(args, notice_path) -> int:
+    r = jobs.notice(notice_path, out=args.out, force=args.force, progress=_progress(args))
+
+    def text():
+        rows = r.data["rows"]
+        rest = sum(1 for x in rows if x["type"] == "休息日")
+        yield f"{r.data['year']}年放假调休安排：休息日 {rest} 天，调休上班 {len(rows) - rest} 天。"
+        yield _table([[x["date"], x["type"], x["note"]] for x in rows], ["日期", "类型", "说明"])
+        if args.out:
+            yield f"\n已写入：{args.out}（把其中“节假日”表的各行复制到台账的“节假日”表末尾即可）"
+    return _finish(args, r, text)
+
+
 def _command_name() -> str:
     """How the user can run this program again, as a copy-pasteable word: ``jsjb`` when that is on
     PATH and is this program, else the path of this program (e.g. .venv/bin/jsjb after make demo)."""
@@ -394,6 +437,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dry-run", action="store_true", help="不发送，只列出将发送的邮件并保存为 .eml 文件")
     c.add_argument("--resend", action="store_true", help="重新发送本月已发送过的通报（默认只发送尚未发送的）")
     json_arg(c)
+
+    c = command("holidays", "节假日数据（R23）：查看内置数据和“节假日”表覆盖哪些年份、缺哪一年、哪些在办工单受影响；\n"
+                            "jsjb holidays parse 通知.txt：把国务院办公厅的放假通知全文转成“节假日”表的行", cmd_holidays)
+    c.add_argument("target", nargs="*", metavar="LEDGER | parse NOTICE",
+                   help="台账工作簿（可省略，只看内置数据）；或 parse 加通知文本文件（- 表示标准输入）")
+    as_of_arg(c)
+    json_arg(c)
+    c.add_argument("--out", metavar="PATH", help="与 parse 一起用：把结果写成工作簿（“节假日”表：日期、类型、说明）")
+    c.add_argument("--force", action="store_true", help="与 --out 一起用：输出文件已存在时覆盖它")
 
     c = command("demo", "演示：生成样例台账，运行最近一个完整月份的月通报，显示排名和文件位置", cmd_demo)
     c.add_argument("--out", default="out/demo", metavar="DIR", help="输出文件夹（默认 out/demo）")

@@ -22,6 +22,7 @@ from .base import (
     now,
     quiet,
 )
+from .calendar import holidays, notice
 from .mail import mail
 from .mail import plan as mail_plan
 from .mail import settings as mail_settings
@@ -43,7 +44,7 @@ from .tasks import (
 __all__ = [
     "ARCHIVE_FILE", "Evaluated", "JobResult", "LOG_HEADER", "LedgerCache", "OUTPUT_FOLDER", "Progress",
     "Source", "Timer", "archive", "assess", "bulletin", "check", "check_json", "compute", "compute_json",
-    "computed_frame", "dispatch", "evaluate", "flag_counts", "last_complete_month", "last_complete_year",
+    "computed_frame", "dispatch", "evaluate", "flag_counts", "holidays", "notice", "last_complete_month", "last_complete_year",
     "load", "mail", "mail_plan", "mail_settings", "now", "quiet", "report_json", "sample", "status_counts",
     "template",
 ]
