@@ -291,6 +291,18 @@ def _holidays_parse(args, notice_path) -> int:
     return _finish(args, r, text)
 
 
+def cmd_doctor(args) -> int:
+    from . import doctor
+
+    checks = doctor.run(_progress(args))
+    data = doctor.as_json(checks)
+    if args.json:
+        _emit_json(data)
+    else:
+        print(doctor.report(checks))
+    return 0 if data["ok"] else 1
+
+
 def _command_name() -> str:
     """How the user can run this program again, as a copy-pasteable word: ``jsjb`` when that is on
     PATH and is this program, else the path of this program (e.g. .venv/bin/jsjb after make demo)."""
@@ -446,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     json_arg(c)
     c.add_argument("--out", metavar="PATH", help="与 parse 一起用：把结果写成工作簿（“节假日”表：日期、类型、说明）")
     c.add_argument("--force", action="store_true", help="与 --out 一起用：输出文件已存在时覆盖它")
+
+    c = command("doctor", "安装自检：Python、依赖包、xlwings 与加载项版本、加载项是否安装、Excel（不是 WPS）、"
+                          "模板和按钮、节假日数据、字体；每项给出修复方法", cmd_doctor)
+    json_arg(c)
 
     c = command("demo", "演示：生成样例台账，运行最近一个完整月份的月通报，显示排名和文件位置", cmd_demo)
     c.add_argument("--out", default="out/demo", metavar="DIR", help="输出文件夹（默认 out/demo）")
