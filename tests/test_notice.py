@@ -311,3 +311,12 @@ def test_generated_notices_round_trip(arr):
     expected = sorted([(x, REST, name) for name, span, _ in items for x in span]
                       + [(x, WORK, name + "调休上班") for name, _, work in items for x in work])
     assert [(r.date, r.kind, r.note) for r in notice.rows] == expected
+
+
+def test_lines_broken_inside_a_sentence():
+    text = (TITLE_2025 + "二、春节：1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。"
+            "1月26日（周日）、\n2月8日（周六）上班。\n四、劳动节：5月1日（周四）至5日（周一）放假调休，共5\n天。4月\n27日（周日）上班。")
+    got = rows(text)
+    assert ("2025-01-26", WORK, "春节调休上班") in got and ("2025-02-08", WORK, "春节调休上班") in got
+    assert ("2025-04-27", WORK, "劳动节调休上班") in got
+    assert len(got) == 8 + 2 + 5 + 1

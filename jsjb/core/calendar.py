@@ -8,7 +8,8 @@ wins over the package.
 
 A year is *covered* when the package has data for it or the sheet lists at least one date of
 it. Any computation touching an uncovered day raises :class:`HolidayDataMissing` (or, in the
-column functions, reports that year for the row) — never a silent guess.
+column functions, reports that year for the row) — never a silent guess. :func:`coverage` reports
+the covered years, the missing ones open tickets need, and the R23 warnings.
 
 Days are handled as int64 day numbers (days since 1970-01-01). Once per calendar we build,
 over the covered span, ``work`` (is the day a working day) and ``cum`` (working days from the

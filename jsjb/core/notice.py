@@ -17,7 +17,9 @@ What the parser understands (every shape seen in the notices 2008–2026):
   上班`` is not a 调休 day; clauses that only explain (``为法定节假日``, ``公休日调至…``, ``照常公休``)
   add nothing; a sentence with ``鼓励`` (``鼓励…安排职工在除夕（2月9日）休息``) is not a holiday;
 - ``延长YYYY年春节假期至M月D日`` (2020) extends that festival's span to the date;
-- a notice without numbered items (the 2015 commemoration notice) takes the festival from its title.
+- a notice without numbered items (the 2015 commemoration notice) takes the festival from its title;
+- several notices of one year in one text (2015, 2019 amendment, 2020 extension), and lines broken
+  inside a sentence (copied from a PDF) — such lines are joined until the sentence ends.
 
 Checks (each a :class:`NoticeError` with a ``code``, the line number and the line's text):
 the weekday written must be the date's weekday; ``共N天`` must match its span; the year must be
@@ -224,7 +226,7 @@ def _parse(lines: list[str]) -> Notice:
         else:
             continue
         for item, item_lines in units:
-            for no, line in item_lines:
+            for no, line in _paragraphs(item_lines):
                 _parse_line(line, no, item, year, add, extensions)
 
     for names, end, no, line in extensions:
@@ -242,6 +244,22 @@ def _parse(lines: list[str]) -> Notice:
     if not rows:
         raise NoticeError("empty", "没有找到任何“放假”或“上班”的日期。请粘贴通知全文。")
     return Notice(year, [rows[d] for d in sorted(rows)])
+
+
+def _paragraphs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join lines broken inside a sentence (text copied from a PDF or a narrow page) until a
+    sentence ends; each paragraph keeps the number of its first line."""
+    out: list[tuple[int, str]] = []
+    start, buf = None, ""
+    for no, line in lines:
+        start = no if start is None else start
+        buf += line.strip()
+        if re.search(r"[。;!?]$", buf):
+            out.append((start, buf))
+            start, buf = None, ""
+    if buf:
+        out.append((start, buf))
+    return out
 
 
 def _parse_line(line: str, no: int, item: _Item, year: int, add, extensions: list) -> None:
