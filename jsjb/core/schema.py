@@ -114,7 +114,6 @@ INPUT_COLUMNS: tuple[Column, ...] = (
 INPUT_NAMES = tuple(c.name for c in INPUT_COLUMNS)
 COLUMNS = {c.name: c for c in INPUT_COLUMNS}
 TIME_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.kind in (DATETIME, DATE))
-DAY_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.kind == DAYS)
 PERSONAL_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.personal)
 FREE_TEXT_COLUMNS = tuple(c.name for c in INPUT_COLUMNS if c.free_text)
 

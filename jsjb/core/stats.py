@@ -79,10 +79,6 @@ class Report:
     params: Params | None = None
 
 
-COLUMNS = ("enterprise", "received", "closed", "timely", "overdue_open", "visits", "satisfied",
-           "response_rate", "resolution_rate", "satisfaction_rate", "response_score", "resolution_score",
-           "satisfaction_score", "deductions", "bonuses", "manual", "total", "rank", "invalid", "note")
-
 
 def in_period(times: pd.Series, period: Period) -> np.ndarray:
     return ((times >= period.start) & (times < period.end)).fillna(False).to_numpy()
