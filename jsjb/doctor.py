@@ -61,7 +61,7 @@ def is_windows() -> bool:
 # -- Python and packages ---------------------------------------------------------------------------------
 def check_python() -> Check:
     v = sys.version_info
-    detail = f"Python {v.major}.{v.minor}.{v.micro}（{sys.executable}）"
+    detail = f"Python {v.major}.{v.minor}.{v.micro}，位置：{sys.executable}"
     if v < (3, 10):
         return Check("Python", FAIL, detail,
                      "安装 Python 3.13（python.org 的 Python 安装管理器：py install 3.13）后重新安装本工具。")

@@ -6,6 +6,7 @@ xlwings' own generator writes for `xlfuncs` compile as VBA (no reserved word, no
 the exact xlwings pin; the offline-wheel command."""
 
 import ast
+import datetime as dt
 import importlib.util
 import io
 import re
@@ -323,3 +324,61 @@ def test_offline_wheel_command_targets_windows():
     assert "--platform win_amd64 --only-binary=:all: --python-version 3.13 -d /tmp/w" in joined
     assert f"xlwings=={xlwings.__version__}" in cmd and "pywin32" in cmd and "tzdata" in cmd
     assert wheels.wheel_command(Path("/tmp/w"))[1:5] == ["-m", "pip", "wheel", "--no-deps"]
+
+
+# -- writing and reading through Excel (macros.book_io) ----------------------------------------------------
+@pytest.mark.parametrize("text", ["001", "13800138000", "110101199003077777", "2025-01-02", "1/2", "10:30",
+                                  "2025年1月2日", "3-Jan", "TRUE", "false", "50%", "1e5", "=1+1", "+86 138"])
+def test_text_excel_would_convert_gets_the_text_marker(text):
+    from macros.book_io import cell
+
+    assert cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["12345热线", "一般", "A-001", "工单2025", "R1", "东胜区国资委"])
+def test_plain_text_is_written_as_is(text):
+    from macros.book_io import cell
+
+    assert cell(text) == text
+
+
+def test_refresh_formulas_sets_as_of_and_reenters_only_unbound_columns():
+    from jsjb.core import schema as S
+    from jsjb.io.ledger_book import computed_formulas
+    from macros import book_io
+
+    class Cell:
+        def __init__(self, formula="", value=None):
+            self.formula2, self.value = formula, value
+
+        def options(self, **kw):
+            assert kw.get("err_to_str") is True or kw == {"ndim": 1}
+            return self
+
+        def expand(self, _):
+            return self
+
+    header = [c.name for c in S.INPUT_COLUMNS] + list(S.COMPUTED_COLUMNS)
+    formulas = {k: book_io.excel_formula(v) for k, v in computed_formulas().items()}
+    row2 = {i + 1: Cell(formulas.get(name, ""), 1.0) for i, name in enumerate(header)}
+    status_col = header.index(S.STATUS) + 1
+    row2[status_col] = Cell(formulas[S.STATUS], "#NAME?")          # not bound to the add-in
+    stamp = Cell()
+
+    class Sheet:
+        def range(self, ref):
+            return Cell(value=header) if ref == (1, 1) else row2[ref[1]]
+
+    class Book:
+        sheets = {S.SHEET_TICKETS: Sheet()}
+        names = {book_io.AS_OF_NAME: type("Name", (), {"refers_to_range": stamp})()}
+
+    when = dt.datetime(2026, 1, 5, 10)
+    assert book_io.refresh_formulas(Book(), when) == [S.STATUS]
+    assert stamp.value == when
+    assert "#" in row2[status_col].formula2 and "ANCHORARRAY" not in row2[status_col].formula2
+
+    class NoName(Book):
+        names = {}
+
+    assert book_io.refresh_formulas(NoName(), when) == list(S.COMPUTED_COLUMNS)   # recompute with 'now'

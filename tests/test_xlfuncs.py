@@ -199,3 +199,80 @@ def test_explain_always_ends_at_the_deadline(day, limit, ext, hold_offset, hold_
     text = xlfuncs.JSJB_EXPLAIN(start, limit, None, ext, hs, he)
     assert isinstance(deadline, dt.datetime)
     assert text.endswith(f"最终期限 {deadline:%Y-%m-%d} 23:59:59")
+
+
+# -- the argument shapes classic (COM) xlwings delivers on Windows --------------------------------------
+# Through classic_udfs: the classic-decorated copy of xlfuncs and the COM read path (n×1 → 1-D list,
+# numbers as floats, dates as datetime, blanks None, error cells as text where err_to_str is set,
+# a one-cell range → a scalar). Expected values are the rulebook's, computed by hand (R2, R3):
+# 2023-09-29…10-06 are holidays, 10-07 and 10-08 调休 working days.
+import classic_udfs  # noqa: E402
+from classic_udfs import ExcelError  # noqa: E402
+
+D = dt.datetime
+
+
+@pytest.fixture(scope="module")
+def com():
+    return classic_udfs.load()[1]
+
+
+def test_com_one_row_table_arrives_as_scalars(com):
+    got = classic_udfs.call(com.JSJB_DEADLINE, D(2023, 9, 28, 10), "一般", None, 0, None, None,
+                            [[D(2027, 1, 1), "休息日", "元旦"], [None, None, None]], [["参数", "值"], [None, None]])
+    assert got == D(2023, 10, 11, 23, 59, 59)
+
+
+def test_com_columns_with_blanks_and_error_cells(com):
+    got = classic_udfs.call(com.JSJB_DEADLINE, [[D(2023, 9, 28, 10)], [D(2023, 9, 28, 10)], [None],
+                                                [ExcelError("#N/A")]],
+                            [["一般"], ["紧急"], [None], ["一般"]], [[None]] * 4, [[5], [0], [0], [0]], None, None)
+    assert got[0] == [D(2023, 10, 18, 23, 59, 59)]          # 10-11 + 5 working days (10-12…10-18, weekend skipped)
+    assert got[1] == [D(2023, 10, 7, 23, 59, 59)]
+    assert got[2] == [""]
+    assert got[3][0].startswith("#错误：") and "#N/A" in got[3][0]
+
+
+def test_com_error_cell_in_a_vocabulary_column_is_reported(com):
+    got = classic_udfs.call(com.JSJB_DEADLINE, D(2023, 9, 28, 10), ExcelError("#VALUE!"))
+    assert got.startswith("#错误：") and "#VALUE!" in got
+
+
+def test_com_workday_and_networkdays_with_float_counts(com):
+    assert classic_udfs.call(com.JSJB_WORKDAY, D(2023, 9, 28, 10), 5) == D(2023, 10, 11)
+    assert classic_udfs.call(com.JSJB_WORKDAY, [[D(2023, 9, 28)], [D(2023, 10, 11)]], [[5], [-5]]) == \
+        [[D(2023, 10, 11)], [D(2023, 9, 28)]]
+    assert classic_udfs.call(com.JSJB_NETWORKDAYS, D(2023, 9, 28), D(2023, 10, 11)) == 6   # 9-28, 10-07…10-11
+    assert classic_udfs.call(com.JSJB_NETWORKDAYS, dt.date(2023, 10, 1), dt.date(2023, 10, 6)) == 0
+
+
+def test_com_status_timely_take_as_of_from_a_cell(com):
+    deadline = D(2023, 10, 11, 23, 59, 59)
+    assert classic_udfs.call(com.JSJB_STATUS, deadline, None, None, None, None, D(2023, 10, 12)) == "超期未办结"
+    assert classic_udfs.call(com.JSJB_STATUS, deadline, None, None, None, None, D(2023, 10, 10, 12)) == "临期"
+    assert classic_udfs.call(com.JSJB_STATUS, [[deadline], [deadline]], [[D(2023, 10, 10)], [None]], None, None, None,
+                             D(2023, 10, 10, 12)) == [["已办结"], ["临期"]]
+    bad = classic_udfs.call(com.JSJB_STATUS, deadline, None, None, None, None, ExcelError("#NAME?"))
+    assert bad.startswith("#错误：") and "#NAME?" in bad
+    assert classic_udfs.call(com.JSJB_TIMELY, [[deadline], [deadline]], [[deadline], [D(2023, 10, 12)]], None,
+                             D(2023, 12, 1)) == [["是"], ["否"]]
+
+
+def test_com_flags_over_a_one_ticket_table_and_an_empty_one(com):
+    header = [S.ID, S.DISPATCHED, S.LIMIT_TYPE, S.FORWARDED, S.CONFIRMED]
+    one = [header, ["A", D(2023, 9, 28, 10), "一般", D(2023, 9, 28, 10, 30), D(2023, 9, 28, 14)]]
+    assert classic_udfs.call(com.JSJB_FLAGS, one, None, None, D(2023, 12, 1)) == "确认超时（第21条）"   # 3.5 h > 3 h
+    assert classic_udfs.call(com.JSJB_FLAGS, [header], None, None, D(2023, 12, 1)) == ""
+
+
+def test_com_score_and_reply_due(com):
+    assert classic_udfs.call(com.JSJB_SCORE, "响应率", 0.9) == 18.0
+    assert classic_udfs.call(com.JSJB_SCORE, [["满意率"], ["解决率"]], [[None], [0.5]]) == [[25.0], [10.0]]
+    assert classic_udfs.call(com.JSJB_REPLY_DUE, D(2023, 9, 28, 10, 30)) == D(2023, 9, 28, 13, 30)
+    assert classic_udfs.call(com.JSJB_MATERIALS_DUE, D(2023, 10, 11, 23, 59, 59), D(2023, 9, 28, 10)) == \
+        D(2023, 10, 9, 23, 59, 59)
+
+
+def test_com_explain_cites_the_holidays(com):
+    text = classic_udfs.call(com.JSJB_EXPLAIN, D(2023, 9, 28, 10), "一般")
+    assert "国庆节调休上班" in text and text.endswith("最终期限 2023-10-11 23:59:59")
