@@ -4,6 +4,7 @@ input ledger is never modified."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,12 +24,17 @@ def sample(tmp_path_factory):
     return path
 
 
+def full_row(**values) -> list:
+    """A ticket row with every contract column (blank unless given)."""
+    return [values.get(name) for name in S.INPUT_NAMES]
+
+
 @pytest.fixture
 def bad_ledger(tmp_path):
     return write_xlsx(tmp_path / "bad.xlsx", {S.SHEET_TICKETS: [
-        [S.ID, S.DISPATCHED, S.LIMIT_TYPE, S.ENTERPRISE],
-        ["A1", "2023-09-28 10:00", "一般", ENTERPRISE],
-        ["A2", "不知道", "一般", ENTERPRISE],
+        list(S.INPUT_NAMES),
+        full_row(**{S.ID: "A1", S.DISPATCHED: "2023-09-28 10:00", S.LIMIT_TYPE: "一般", S.ENTERPRISE: ENTERPRISE}),
+        full_row(**{S.ID: "A2", S.DISPATCHED: "不知道", S.LIMIT_TYPE: "一般", S.ENTERPRISE: ENTERPRISE}),
     ]})
 
 
@@ -149,11 +155,94 @@ def test_template_command(tmp_path, capsys):
     assert wb.sheetnames == list(S.SHEETS)
 
 
-def test_demo_runs_and_says_where_the_files_are(tmp_path, capsys):
+@pytest.mark.parametrize("argv", [["template", "{path}"], ["sample", "{path}", "--rows", "20"],
+                                  ["template", "{path}", "--plain"]])
+def test_template_and_sample_never_replace_an_existing_ledger(tmp_path, sample, capsys, argv):
+    """R21: the README tells users to run `jsjb template 台账.xlsx`; run twice it must not wipe the ledger."""
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(sample.read_bytes())
+    before = digest(path)
+    assert main([a.format(path=path) for a in argv] + ["-q"]) == 2
+    err = capsys.readouterr().err
+    assert "已存在" in err and "--force" in err and digest(path) == before
+    assert main([a.format(path=path) for a in argv] + ["-q", "--force"]) == 0
+    assert digest(path) != before
+
+
+def test_archive_out_refuses_a_workbook_that_is_not_an_archive(tmp_path, sample, capsys):
+    last_year = tmp_path / "去年台账.xlsx"
+    last_year.write_bytes(sample.read_bytes())
+    before = digest(last_year)
+    assert main(["archive", str(sample), "--as-of", AS_OF, "--out", str(last_year), "-q"]) == 2
+    assert "不是归档文件" in capsys.readouterr().err and digest(last_year) == before
+    archive = tmp_path / "归档.xlsx"
+    assert main(["archive", str(sample), "--as-of", AS_OF, "--out", str(archive), "-q"]) == 0
+    assert main(["archive", str(sample), "--as-of", AS_OF, "--out", str(archive), "-q"]) == 0   # its own: fine
+
+
+def test_an_unexpected_failure_is_one_chinese_line_and_exit_3(sample, capsys, monkeypatch):
+    from jsjb import jobs
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(jobs, "check", broken)
+    monkeypatch.delenv("JSJB_DEBUG", raising=False)
+    assert main(["check", str(sample), "-q"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "JSJB_DEBUG" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_python_dash_m_jsjb_works_like_jsjb(sample):
+    proc = subprocess.run([sys.executable, "-m", "jsjb", "check", str(sample), "--json", "--as-of", AS_OF, "-q"],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["rows"] == 600
+
+
+def test_holidays_coverage_and_the_2027_warning(sample, capsys, tmp_path):
+    """R23 at an as_of in November 2026: the built-in data ends 2026-12-31, 2027 is missing."""
+    code, data = run_json(capsys, ["holidays", "--as-of", "2026-11-25T10:00", "--json", "-q"])
+    assert code == 1 and data["builtin"] == [2004, 2026] and data["missing"] == [2027] and data["affected"] == []
+    code, data = run_json(capsys, ["holidays", "--as-of", "2026-06-01T10:00", "--json", "-q"])
+    assert code == 0 and data["missing"] == []
+
+
+def test_holidays_parse_writes_rows_ready_to_paste(tmp_path, capsys):
+    from pathlib import Path
+
+    notice = Path(__file__).parent / "fixtures" / "notices" / "2026.txt"
+    out = tmp_path / "节假日.xlsx"
+    code, data = run_json(capsys, ["holidays", "parse", str(notice), "--out", str(out), "--json", "-q"])
+    assert code == 0 and data["year"] == 2026
+    rows = {(r["date"], r["type"]) for r in data["rows"]}
+    # 2026: Spring Festival 02-15…02-23 off, 02-14 (Sat) and 02-28 (Sat) working (国办发明电〔2025〕7号)
+    assert ("2026-02-16", "休息日") in rows and ("2026-02-14", "工作日") in rows and ("2026-02-28", "工作日") in rows
+    ws = openpyxl.load_workbook(out)[S.SHEET_HOLIDAYS]
+    assert [c.value for c in ws[1]][:3] == ["日期", "类型", "说明"] and ws.max_row == len(data["rows"]) + 1
+    assert main(["holidays", "parse", str(notice), "--out", str(out), "-q"]) == 2      # never replaced silently
+
+
+def test_doctor_on_linux_skips_excel_and_reports_2027(capsys):
+    code, data = run_json(capsys, ["doctor", "--json", "-q"])
+    statuses = {c["status"] for c in data["checks"]}
+    assert code == 1 and not data["ok"] and "skipped" in statuses or "跳过" in str(statuses)
+    assert any("2027" in c["name"] and c["name"] in data["failed"] for c in data["checks"])
+
+
+def test_demo_runs_and_its_hints_run_as_printed(tmp_path, capsys):
+    import shlex
+
     assert main(["demo", "--out", str(tmp_path / "demo"), "--rows", "400", "-q"]) == 0
     out = capsys.readouterr().out
     assert str(tmp_path / "demo") in out
     assert (tmp_path / "demo" / "样例台账.xlsx").exists()
+    hints = [line.strip() for line in out.splitlines() if line.startswith("  ") and " check " in line]
+    assert hints
+    words = shlex.split(hints[0])
+    command = [sys.executable, "-m", "jsjb"] if words[:2] == [Path(sys.executable).name, "-m"] else None
+    argv = (command + words[3:]) if command else [str(Path(sys.executable).parent / "jsjb"), *words[1:]]
+    proc = subprocess.run(argv + ["-q"], capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_console_script_is_installed():
