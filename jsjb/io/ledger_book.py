@@ -17,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..core import schema as S
-from ..core.params import PARAMETERS, display
+from ..core.params import PARAMETERS, Params, display
 from ..core.scoring import CODES, MANUAL_ITEMS
 from .writer import DATE_FMT, DATETIME_FMT, WORKBOOK_OPTIONS, _column_values, atomic_path
 
@@ -33,35 +33,13 @@ HOLIDAY_HELP = (
 XLWINGS_CONF = (("UDF Modules", "xlfuncs"), ("Show Console", "False"))
 
 
-def _help_lines() -> list[str]:
+def _hours(value: object) -> str:
+    return display(value)
+
+
+def other_sheets_help() -> list[str]:
+    """The 使用说明 lines about the sheets besides 工单台账 (shared by both templates)."""
     return [
-        "接诉即办工单台账 使用说明",
-        "",
-        "一、台账（工单台账表）",
-        "1. 每行一张工单，第1行为表头，请勿改动表头文字；列的顺序可以调整，也可以在右侧增加自用列。",
-        "2. 带下拉箭头的列请从下拉选项中选择；日期时间请按“2024-03-01 09:30”格式填写。",
-        "3. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
-        "4. 延期：每次延期填写申请时间和批准的工作日数；挂单：填写挂单开始和挂单结束时间。",
-        "",
-        "二、计算列（台账右侧，灰色表头；每列一个公式，随台账自动延伸，需安装 Excel 加载项）",
-        f"{S.DEADLINE}：最终办理期限（工作日按国务院放假调休安排计算，含延期、挂单）。",
-        f"{S.MATERIALS_DUE}：回复材料提交截止时间（期限前48小时）。",
-        f"{S.REPLY_DUE}：企业答复是否本企业工单的时限（转办后3小时）。",
-        f"{S.STATUS}：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期 / 在办。",
-        f"{S.TIMELY}：已办结工单是否在期限内办结。",
-        f"{S.FLAGS}：延期申请逾期、超出延期限制、挂单超期、材料逾期、确认超时、退回超时等提示。",
-        "行的底色：红色=超期未办结，黄色=临期（到期前48小时内），灰色=挂单中。",
-        "单元格函数（可在任意单元格使用）：JSJB_WORKDAY(开始,天数) 推算工作日；JSJB_NETWORKDAYS(开始,结束) 计算工作日数；",
-        "JSJB_DEADLINE、JSJB_STATUS、JSJB_SCORE(项目,比率)；JSJB_EXPLAIN(派单时间,时限类型,…) 说明期限是怎么算出来的。",
-        "单元格显示“#错误：……”时，按提示修改对应的输入即可。",
-        "",
-        "三、按钮（功能区“接诉即办”选项卡，需安装加载项，见 docs/安装说明.md）",
-        "刷新：重新计算并把计算结果写入“计算结果”表（供未安装加载项的同事查看）。",
-        "日调度 / 月通报 / 年度考核 / 归档 / 发送通报：生成相应的工作簿，保存在台账所在文件夹。",
-        "",
-        "四、没有 Excel 加载项时（WPS、定时任务）",
-        "在命令行运行 jsjb check 台账.xlsx 校验数据，jsjb compute 台账.xlsx --out 结果.xlsx 计算期限和状态。",
-        "",
         "五、其他工作表",
         "承办企业：企业名称、简称、联系人、邮箱（发送通报用）。",
         "节假日：补录或更正放假调休安排。" + HOLIDAY_HELP,
@@ -73,11 +51,59 @@ def _help_lines() -> list[str]:
     ]
 
 
+def computed_help(params: Params) -> list[str]:
+    """What each computed column means, with the numbers of the parameters in force (#10)."""
+    return [
+        f"{S.DEADLINE}：最终办理期限（工作日按国务院放假调休安排计算，含延期、挂单）。",
+        f"{S.MATERIALS_DUE}：回复材料提交截止时间（期限前{_hours(params.materials_hours)}小时）。",
+        f"{S.REPLY_DUE}：企业答复是否本企业工单的时限（转办后{_hours(params.reply_hours)}小时）。",
+        f"{S.STATUS}：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期 / 在办。",
+        f"{S.TIMELY}：已办结工单是否在期限内办结。",
+    ]
+
+
+def highlight_help(params: Params) -> str:
+    return (f"行的底色：红色=超期未办结，黄色=临期（到期前{_hours(params.warning_hours)}小时内），"
+            "灰色=挂单中。")
+
+
+def _help_lines(params: Params | None = None) -> list[str]:
+    params = params if params is not None else Params()
+    return [
+        "接诉即办工单台账 使用说明",
+        "",
+        "一、台账（工单台账表）",
+        "1. 每行一张工单，第1行为表头，请勿改动表头文字；列的顺序可以调整，也可以在右侧增加自用列。",
+        "2. 带下拉箭头的列请从下拉选项中选择；日期时间请按“2024-03-01 09:30”格式填写。",
+        "3. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
+        "4. 延期：每次延期填写申请时间和批准的工作日数；挂单：填写挂单开始和挂单结束时间。",
+        "",
+        "二、计算列（台账右侧，灰色表头；每列一个公式，随台账自动延伸，需安装 Excel 加载项）",
+        *computed_help(params),
+        f"{S.FLAGS}：延期申请逾期、超出延期限制、挂单超期、材料逾期、确认超时、退回超时等提示。",
+        highlight_help(params),
+        "单元格函数（可在任意单元格使用）：JSJB_WORKDAY(开始,天数) 推算工作日；JSJB_NETWORKDAYS(开始,结束) 计算工作日数；",
+        "JSJB_DEADLINE、JSJB_STATUS、JSJB_SCORE(项目,比率)；JSJB_EXPLAIN(派单时间,时限类型,…) 说明期限是怎么算出来的。",
+        "单元格显示“#错误：……”时，按提示修改对应的输入即可。",
+        "",
+        "三、按钮（功能区“接诉即办”选项卡，需安装加载项，见 docs/安装说明.md）",
+        "刷新：重新计算并把计算结果写入“计算结果”表（供未安装加载项的同事查看）。",
+        "日调度 / 月通报 / 年度考核 / 归档 / 发送通报：生成相应的工作簿，保存在台账所在文件夹。",
+        "",
+        "四、没有 Excel 加载项时（WPS、定时任务）",
+        "在命令行运行 jsjb check 台账.xlsx 校验数据，jsjb compute 台账.xlsx --out 结果.xlsx 计算期限和状态。",
+        "",
+        *other_sheets_help(),
+    ]
+
+
 def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None = None,
-                 computed: pd.DataFrame | None = None) -> Path:
+                 computed: pd.DataFrame | None = None, *, params: Params | None = None) -> Path:
     """Write a ledger workbook at ``path`` (atomically). ``sheets`` may give 工单台账, 承办企业,
-    节假日, 加减分, 考核录入 data as DataFrames keyed by header; missing ones are left empty."""
+    节假日, 加减分, 考核录入 data as DataFrames keyed by header; missing ones are left empty.
+    ``params`` (default: the defaults) fills the 参数 sheet and the numbers of 使用说明."""
     sheets = sheets or {}
+    params = params if params is not None else Params()
     tickets = sheets.get(S.SHEET_TICKETS)
     n = 0 if tickets is None else len(tickets)
     constant_memory = n > TABLE_LIMIT
@@ -86,60 +112,80 @@ def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None
         wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
         wb.set_properties({"title": "接诉即办工单台账", "subject": "12345热线工单台账",
                            "comments": "由 jsjb 生成"})
-        f = {
-            "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                   "valign": "vcenter", "align": "center"}),
-            "dt": wb.add_format({"num_format": DATETIME_FMT}),
-            "d": wb.add_format({"num_format": DATE_FMT}),
-            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-            "title": wb.add_format({"bold": True, "font_size": 14}),
-            "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True}),
-            "computed_head": wb.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True,
-                                            "valign": "vcenter", "align": "center"}),
-        }
+        f = formats(wb)
         _tickets_sheet(wb, f, tickets, constant_memory, computed)
-        _simple_sheet(wb, f, S.SHEET_ENTERPRISES, S.ENTERPRISE_COLUMNS, sheets.get(S.SHEET_ENTERPRISES),
-                      widths=(34, 12, 10, 28))
-        ws = _simple_sheet(wb, f, S.SHEET_HOLIDAYS, S.HOLIDAY_COLUMNS, sheets.get(S.SHEET_HOLIDAYS),
-                           widths=(12, 10, 30), dates=("日期",))
-        ws.data_validation(1, 1, 2000, 1, {"validate": "list", "source": list(S.HOLIDAY_KINDS)})
-        ws.write_string(0, 4, HOLIDAY_HELP, f["note"])
-        ws.set_column(4, 4, 60)
-        _params_sheet(wb, f)
-        ws = _simple_sheet(wb, f, S.SHEET_ADJUSTMENTS, S.ADJUSTMENT_COLUMNS, sheets.get(S.SHEET_ADJUSTMENTS),
-                           widths=(12, 34, 8, 8, 36), dates=("日期",))
-        ws.data_validation(1, 2, 5000, 2, {"validate": "list", "source": list(CODES)})
-        ws.write_string(0, 6, "代码", f["head"])
-        ws.write_string(0, 7, "分值", f["head"])
-        ws.write_string(0, 8, "事项", f["head"])
-        ws.write_string(0, 9, "依据", f["head"])
-        for i, c in enumerate(CODES.values(), start=1):
-            ws.write_string(i, 6, c.code)
-            ws.write_number(i, 7, c.points)
-            ws.write_string(i, 8, c.label)
-            ws.write_string(i, 9, c.article)
-        ws.set_column(8, 8, 30)
-        ws.set_column(9, 9, 30)
-        ws = _simple_sheet(wb, f, S.SHEET_MANUAL, S.MANUAL_COLUMNS, sheets.get(S.SHEET_MANUAL),
-                           widths=(8, 34, 10, 10, 12, 10))
-        for j, (item, maximum) in enumerate(MANUAL_ITEMS.items(), start=2):
-            ws.data_validation(1, j, 2000, j, {"validate": "decimal", "criteria": "between",
-                                               "minimum": 0, "maximum": maximum,
-                                               "error_title": "超出分值范围",
-                                               "error_message": f"{item}应在0到{maximum:g}分之间"})
+        write_other_sheets(wb, f, sheets, params)
         ws = wb.add_worksheet(S.SHEET_XLWINGS)
         for i, (k, v) in enumerate(XLWINGS_CONF):
             ws.write_string(i, 0, k)
             ws.write_string(i, 1, v)
         ws.set_column(0, 1, 16)
-        ws = wb.add_worksheet(S.SHEET_HELP)
-        ws.set_column(0, 0, 110, f["wrap"])
-        for i, line in enumerate(_help_lines()):
-            ws.write_string(i, 0, line, f["title"] if i == 0 else None)
+        write_help(wb, f, _help_lines(params))
         wb.worksheets()[0].activate()
         wb.close()
 
     return atomic_path(Path(path), write)
+
+
+def formats(wb) -> dict:
+    """The cell formats both ledger templates use."""
+    return {
+        "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                               "valign": "vcenter", "align": "center"}),
+        "dt": wb.add_format({"num_format": DATETIME_FMT}),
+        "d": wb.add_format({"num_format": DATE_FMT}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True}),
+        "computed_head": wb.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True,
+                                        "valign": "vcenter", "align": "center"}),
+    }
+
+
+def write_other_sheets(wb, f, sheets: dict, params: Params) -> dict:
+    """承办企业, 节假日, 参数, 加减分, 考核录入 (CONTRACT §1), in this order; returns them by name."""
+    out = {}
+    out[S.SHEET_ENTERPRISES] = _simple_sheet(wb, f, S.SHEET_ENTERPRISES, S.ENTERPRISE_COLUMNS,
+                                             sheets.get(S.SHEET_ENTERPRISES), widths=(34, 12, 10, 28))
+    ws = _simple_sheet(wb, f, S.SHEET_HOLIDAYS, S.HOLIDAY_COLUMNS, sheets.get(S.SHEET_HOLIDAYS),
+                       widths=(12, 10, 30), dates=("日期",))
+    ws.data_validation(1, 1, 2000, 1, {"validate": "list", "source": list(S.HOLIDAY_KINDS)})
+    ws.write_string(0, 4, HOLIDAY_HELP, f["note"])
+    ws.set_column(4, 4, 60)
+    out[S.SHEET_HOLIDAYS] = ws
+    out[S.SHEET_PARAMS] = _params_sheet(wb, f, params)
+    ws = _simple_sheet(wb, f, S.SHEET_ADJUSTMENTS, S.ADJUSTMENT_COLUMNS, sheets.get(S.SHEET_ADJUSTMENTS),
+                       widths=(12, 34, 8, 8, 36), dates=("日期",))
+    ws.data_validation(1, 2, 5000, 2, {"validate": "list", "source": list(CODES)})
+    ws.write_string(0, 6, "代码", f["head"])
+    ws.write_string(0, 7, "分值", f["head"])
+    ws.write_string(0, 8, "事项", f["head"])
+    ws.write_string(0, 9, "依据", f["head"])
+    for i, c in enumerate(CODES.values(), start=1):
+        ws.write_string(i, 6, c.code)
+        ws.write_number(i, 7, c.points)
+        ws.write_string(i, 8, c.label)
+        ws.write_string(i, 9, c.article)
+    ws.set_column(8, 8, 30)
+    ws.set_column(9, 9, 30)
+    out[S.SHEET_ADJUSTMENTS] = ws
+    ws = _simple_sheet(wb, f, S.SHEET_MANUAL, S.MANUAL_COLUMNS, sheets.get(S.SHEET_MANUAL),
+                       widths=(8, 34, 10, 10, 12, 10))
+    for j, (item, maximum) in enumerate(MANUAL_ITEMS.items(), start=2):
+        ws.data_validation(1, j, 2000, j, {"validate": "decimal", "criteria": "between",
+                                           "minimum": 0, "maximum": maximum,
+                                           "error_title": "超出分值范围",
+                                           "error_message": f"{item}应在0到{maximum:g}分之间"})
+    out[S.SHEET_MANUAL] = ws
+    return out
+
+
+def write_help(wb, f, lines: list[str]):
+    ws = wb.add_worksheet(S.SHEET_HELP)
+    ws.set_column(0, 0, 110, f["wrap"])
+    for i, line in enumerate(lines):
+        ws.write_string(i, 0, line, f["title"] if i == 0 else None)
+    return ws
 
 
 HOLIDAYS_REF = "'节假日'!$A$2:$C$3000"
@@ -226,7 +272,14 @@ def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool,
     else:
         ws.autofilter(0, 0, n, first - 1)
     span = max(n + 1, VALIDATION_ROWS)
-    for j, col in enumerate(cols):
+    input_validations(ws, span)
+    highlight_statuses(wb, ws, first + S.COMPUTED_COLUMNS.index(S.STATUS), span, first + len(S.COMPUTED_COLUMNS) - 1)
+    ws.freeze_panes(1, 1)
+
+
+def input_validations(ws, span: int) -> None:
+    """Drop-downs and checks of the input columns (A…AD), rows 2…span+1."""
+    for j, col in enumerate(S.INPUT_COLUMNS):
         if col.vocab:
             ws.data_validation(1, j, span, j, {
                 "validate": "list", "source": list(col.vocab),
@@ -239,12 +292,15 @@ def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool,
                                                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
                                                "error_type": "warning", "error_title": "日期时间格式",
                                                "error_message": "请填写日期时间，如 2024-03-01 09:30"})
-    status_col = xl_col_to_name(first + S.COMPUTED_COLUMNS.index(S.STATUS))
+
+
+def highlight_statuses(wb, ws, status_col: int, span: int, last_col: int) -> None:
+    """Row colours by 状态: overdue red, due soon yellow, on hold grey (HIGHLIGHTS)."""
+    letter = xl_col_to_name(status_col)
     for status, color in HIGHLIGHTS:
-        ws.conditional_format(1, 0, span, first + len(S.COMPUTED_COLUMNS) - 1, {
-            "type": "formula", "criteria": f'=${status_col}2="{status}"',
+        ws.conditional_format(1, 0, span, last_col, {
+            "type": "formula", "criteria": f'=${letter}2="{status}"',
             "format": wb.add_format({"bg_color": color})})
-    ws.freeze_panes(1, 1)
 
 
 def _simple_sheet(wb, f, name, columns, frame, *, widths=(), dates=()):
@@ -268,16 +324,20 @@ def _simple_sheet(wb, f, name, columns, frame, *, widths=(), dates=()):
     return ws
 
 
-def _params_sheet(wb, f) -> None:
+def _params_sheet(wb, f, params: Params | None = None):
+    """The 参数 sheet: one row per parameter (code, value in force, description, article, …),
+    in the order of PARAMETERS: row i+2 holds PARAMETERS[i]."""
+    params = params if params is not None else Params()
     ws = wb.add_worksheet(S.SHEET_PARAMS)
     for j, (c, w) in enumerate(zip(S.PARAM_COLUMNS + ("单位", "规则"), (30, 10, 56, 40, 8, 8))):
         ws.write_string(0, j, c, f["head"])
         ws.set_column(j, j, w)
     for i, p in enumerate(PARAMETERS, start=1):
         ws.write_string(i, 0, p.code)
-        value = display(p.default)
-        if isinstance(p.default, (int, float)) and not isinstance(p.default, bool):
-            ws.write_number(i, 1, p.default)
+        current = params[p.code]
+        value = display(current)
+        if isinstance(current, (int, float)) and not isinstance(current, bool):
+            ws.write_number(i, 1, current)
         else:
             ws.write_string(i, 1, value)
         if p.kind == "是/否":
@@ -289,3 +349,4 @@ def _params_sheet(wb, f) -> None:
         ws.write_string(i, 4, p.unit)
         ws.write_string(i, 5, p.rule)
     ws.freeze_panes(1, 1)
+    return ws

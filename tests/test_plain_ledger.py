@@ -1,0 +1,304 @@
+"""The plain ledger (#13): native formulas, recalculated by a real engine (LibreOffice headless),
+must show what the core computes (`jsjb compute --json`) at the same 统计时点 — every row.
+
+The oracle is the CLI's JSON (jsjb.core.rules via jsjb.cli), independent of the formulas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from lo import recalculated
+
+from jsjb.cli import main
+from jsjb.core import schema as S
+from jsjb.core.params import PARAMETERS, Params
+from jsjb.core.sample import generate
+from jsjb.io.ledger_book import write_ledger
+from jsjb.io.plain_book import (
+    HELPERS,
+    N_AS_OF,
+    N_COVERED,
+    PLAIN_COLUMNS,
+    SHEET_CALENDAR,
+    param_name,
+    read_ledger_sheets,
+    row_formulas,
+    write_plain_ledger,
+)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+def core_json(ledger: Path, as_of: dt.datetime) -> dict[int, dict]:
+    """The oracle: `jsjb compute LEDGER --as-of T --json`, by Excel row."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["compute", str(ledger), "--as-of", as_of.isoformat(timespec="seconds"), "--json"])
+    assert code in (0, 1), buf.getvalue()[:500]
+    return {t["row"]: t for t in json.loads(buf.getvalue())["tickets"]}
+
+
+def plain_values(path: Path) -> dict[int, dict]:
+    """The computed cells of a recalculated plain ledger, by Excel row."""
+    ws = openpyxl.load_workbook(path, data_only=True, read_only=True)[S.SHEET_TICKETS]
+    rows = ws.iter_rows(values_only=True)
+    header = list(next(rows))
+    assert header[:len(PLAIN_COLUMNS)] == list(PLAIN_COLUMNS)
+    idx = {name: header.index(name) for name in S.COMPUTED_COLUMNS}
+    out = {}
+    for r, row in enumerate(rows, start=2):
+        out[r] = {name: row[j] for name, j in idx.items()}
+    return out
+
+
+def _second(v: dt.datetime) -> str:
+    return (v + dt.timedelta(microseconds=500_000)).replace(microsecond=0).isoformat()
+
+
+def _moment(v) -> str | None:
+    """A plain cell → ISO second (dates), or None for anything that is not a date (text, blank)."""
+    return _second(v) if isinstance(v, dt.datetime) else None
+
+
+def mismatches(core: dict[int, dict], plain: dict[int, dict]) -> list[str]:
+    bad = []
+    for row, t in core.items():
+        p = plain[row]
+        got = {
+            "deadline": _moment(p[S.DEADLINE]),
+            "materials_due": _moment(p[S.MATERIALS_DUE]),
+            "reply_due": _moment(p[S.REPLY_DUE]),
+            "status": p[S.STATUS],
+            "timely": {"是": True, "否": False}.get(p[S.TIMELY]),
+            "flags": [f for f in (p[S.FLAGS] or "").split("；") if f],
+        }
+        want = {k: t[k] for k in got}
+        want["flags"] = [f for f in t["flags"] if not f.startswith("数据有误")]
+        for k in got:
+            if got[k] != want[k]:
+                bad.append(f"row {row} {t['id']} {k}: plain {p} ≠ core {want[k]!r}")
+        if t["deadline"] is None:          # never a wrong date: text explains
+            assert not isinstance(p[S.DEADLINE], dt.datetime | int | float), (row, p)
+    for row, p in plain.items():           # rows the core skips (blank) show nothing
+        if row not in core:
+            assert all(v in (None, "") for v in p.values()), (row, p)
+    return bad
+
+
+def compare(source: Path, plain: Path, tmp: Path, as_of: dt.datetime) -> tuple[dict, dict]:
+    core = core_json(source, as_of)
+    values = plain_values(recalculated(plain, tmp / "lo"))
+    bad = mismatches(core, values)
+    assert not bad, f"{len(bad)} mismatches, e.g.:\n" + "\n".join(bad[:15])
+    return core, values
+
+
+# -- the bundled sample ----------------------------------------------------------------------------------
+def _sample_case(tmp: Path, rows: int, year: int = 2025):
+    sample = generate(rows, year)
+    source = tmp / "sample.xlsx"
+    write_ledger(source, sample.sheets)
+    sheets, params = read_ledger_sheets(source)
+    plain = tmp / "plain.xlsx"
+    write_plain_ledger(plain, sheets, params=params, as_of=sample.as_of.to_pydatetime())
+    return source, plain, sample.as_of.to_pydatetime()
+
+
+def test_sample_ledger_recalculated_by_libreoffice_equals_core(tmp_path):
+    source, plain, as_of = _sample_case(tmp_path, 3000)
+    before = source.read_bytes()
+    core, values = compare(source, plain, tmp_path, as_of)
+    assert source.read_bytes() == before                       # --from never touches the original
+    statuses = {t["status"] for t in core.values()}
+    assert {S.ST_CLOSED, S.ST_OPEN, S.ST_RETURNED}.issubset(statuses), statuses
+    assert len(core) == 3000
+    flagged = sum(1 for t in core.values() if t["flags"])
+    assert flagged > 50                                       # the sample exercises the flags
+    with_hold = sum(1 for p in values.values() if p[S.STATUS] == S.ST_ON_HOLD)
+    print(f"plain ledger = core on {len(core)} rows ({flagged} with flags, {with_hold} on hold)")
+
+
+@pytest.mark.skipif(not os.environ.get("JSJB_SLOW"), reason="slow: set JSJB_SLOW=1 (10,000 rows)")
+def test_ten_thousand_rows(tmp_path):
+    source, plain, as_of = _sample_case(tmp_path, 10_000)
+    core, _ = compare(source, plain, tmp_path, as_of)
+    assert len(core) == 10_000
+
+
+# -- table-driven edge cases -------------------------------------------------------------------------------
+T = pd.Timestamp
+EDGE = [   # (工单编号, 派单时间, 时限类型, extra columns)
+    ("春节跨越", T("2025-01-24 16:00"), "一般", {}),
+    ("国庆跨越", T("2025-09-30 09:00"), "复杂", {S.EXT1_AT: T("2025-10-20 10:00"), S.EXT1_DAYS: 5}),
+    ("年末跨年", T("2025-12-30 10:00"), "复杂", {}),
+    ("调休上班2005", T("2005-12-30 10:00"), "紧急", {}),
+    ("法定", T("2025-03-01 10:00"), "法定", {S.LEGAL_DATE: T("2025-05-03")}),
+    ("法定加延期", T("2025-03-01 10:00"), "法定", {S.LEGAL_DATE: T("2025-05-03"), S.EXT1_DAYS: 2,
+                                                    S.EXT1_AT: T("2025-04-20 09:00")}),
+    ("法定缺日期", T("2025-03-01 10:00"), "法定", {}),
+    ("挂单已结束", T("2025-04-01 09:00"), "一般", {S.HOLD_START: T("2025-04-02 10:00"),
+                                                 S.HOLD_END: T("2025-04-08 15:00")}),
+    ("挂单后延期", T("2025-04-01 09:00"), "一般", {S.HOLD_START: T("2025-04-02 10:00"), S.HOLD_END: T("2025-04-03 15:00"),
+                                                 S.EXT1_AT: T("2025-04-14 10:00"), S.EXT1_DAYS: 3,
+                                                 S.EXT2_AT: T("2025-04-18 10:00"), S.EXT2_DAYS: 15}),
+    ("延期申请晚", T("2025-06-03 09:00"), "紧急", {S.EXT1_AT: T("2025-06-04 20:00"), S.EXT1_DAYS: 16}),
+    ("挂单中", T("2025-12-01 09:00"), "一般", {S.HOLD_START: T("2025-12-03 10:00")}),
+    ("挂单结束在统计后", T("2025-11-01 09:00"), "一般", {S.HOLD_START: T("2025-11-03 10:00"),
+                                                    S.HOLD_END: T("2026-01-20 10:00")}),
+    ("挂单超期", T("2025-06-01 09:00"), "复杂", {S.HOLD_START: T("2025-06-02 10:00"),
+                                              S.HOLD_END: T("2025-09-03 10:00")}),
+    ("挂单倒置", T("2025-06-01 09:00"), "一般", {S.HOLD_START: T("2025-06-05 10:00"),
+                                              S.HOLD_END: T("2025-06-02 10:00")}),
+    ("临期", T("2025-12-31 09:00"), "紧急", {}),
+    ("超期", T("2025-12-01 09:00"), "紧急", {}),
+    ("及时办结", T("2025-03-03 09:00"), "一般", {S.CLOSED: T("2025-03-10 23:59:59"),
+                                             S.MATERIALS_AT: T("2025-03-09 10:00")}),
+    ("逾期办结", T("2025-03-03 09:00"), "一般", {S.CLOSED: T("2025-03-11 00:00:01")}),
+    ("确认超时", T("2025-03-03 09:00"), "一般", {S.FORWARDED: T("2025-03-03 09:30"),
+                                             S.CONFIRMED: T("2025-03-03 13:00"), S.OWN: "否"}),
+    ("未确认", T("2025-12-31 09:00"), "一般", {S.FORWARDED: T("2025-12-31 09:30")}),
+    ("退回超时", T("2025-03-03 09:00"), "一般", {S.RETURNED: T("2025-03-04 09:00"),
+                                             S.FORWARDED: T("2025-03-03 09:10")}),
+    ("办结在统计后", T("2025-12-29 09:00"), "民生", {S.CLOSED: T("2026-01-08 10:00")}),
+    ("缺时限类型", T("2025-03-03 09:00"), None, {}),
+    ("坏时限类型", T("2025-03-03 09:00"), "特急", {}),
+    ("坏延期数", T("2025-03-03 09:00"), "一般", {S.EXT1_DAYS: "三天", S.EXT2_DAYS: 2.5}),
+    ("坏日期", "2025-13-45 10:00", "一般", {}),
+    ("缺派单时间", None, "一般", {}),
+    ("2003年", T("2003-12-29 10:00"), "一般", {}),
+    ("跨入2027", T("2026-12-22 10:00"), "复杂", {}),
+    ("2027年", T("2027-03-01 10:00"), "一般", {S.FORWARDED: T("2027-03-01 10:05")}),
+    ("法定2027", T("2026-12-01 10:00"), "法定", {S.LEGAL_DATE: T("2027-02-01")}),
+]
+AS_OF = dt.datetime(2026, 1, 5, 10, 0)
+NOTICE_2027 = [   # a fictional 2027 arrangement, as a clerk would paste it from `jsjb holidays parse`
+    *[(T("2027-01-01") + pd.Timedelta(days=k), "休息日", "元旦") for k in range(3)],
+    *[(T("2027-02-05") + pd.Timedelta(days=k), "休息日", "春节") for k in range(8)],
+    (T("2027-02-14"), "工作日", "春节调休上班"), (T("2027-02-20"), "工作日", "春节调休上班"),
+]
+
+
+def edge_sheets(holidays=()) -> dict:
+    rows = []
+    for k, (tid, sent, kind, extra) in enumerate(EDGE):
+        if k == 3:
+            rows.append({})                    # a blank row inside the table
+        rows.append({S.ID: tid, S.DISPATCHED: sent, S.LIMIT_TYPE: kind, S.ENTERPRISE: "测试企业", **extra})
+    frame = pd.DataFrame(rows, columns=list(S.INPUT_NAMES)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    hol = pd.DataFrame(list(holidays), columns=list(S.HOLIDAY_COLUMNS)) if holidays else None
+    return {S.SHEET_TICKETS: frame, S.SHEET_HOLIDAYS: hol}
+
+
+def _edge(tmp: Path, name: str, holidays=(), params: Params | None = None):
+    source = tmp / f"{name}_src.xlsx"
+    write_ledger(source, edge_sheets(holidays), params=params)
+    sheets, read_params = read_ledger_sheets(source)
+    plain = tmp / f"{name}.xlsx"
+    write_plain_ledger(plain, sheets, params=read_params, as_of=AS_OF)
+    return source, plain
+
+
+def test_edge_cases_equal_core(tmp_path):
+    source, plain = _edge(tmp_path, "edge")
+    core, values = compare(source, plain, tmp_path, AS_OF)
+    by_id = {t["id"]: values[r] for r, t in core.items()}
+    assert by_id["跨入2027"][S.DEADLINE] == "缺少2027年节假日安排"
+    assert by_id["2027年"][S.DEADLINE] == "缺少2027年节假日安排"
+    assert by_id["2003年"][S.DEADLINE] == "缺少2003年节假日安排"
+    assert by_id["2027年"][S.STATUS] == S.ST_INVALID
+    assert by_id["坏日期"][S.DEADLINE] == "缺少派单时间"       # a text date is no date: clear text
+    assert by_id["春节跨越"][S.DEADLINE] == dt.datetime(2025, 2, 7, 23, 59, 59)    # 2025 notice: 01-26 上班, 01-28…02-04 放假
+    assert by_id["调休上班2005"][S.DEADLINE] == dt.datetime(2005, 12, 31, 23, 59, 59)
+    blank = [p for r, p in values.items() if r not in core and r < max(core)]
+    assert len(blank) == 1 and all(v in (None, "") for v in blank[0].values())
+
+
+def test_pasting_next_years_notice_extends_the_calendar(tmp_path):
+    source, plain = _edge(tmp_path, "y2027", holidays=NOTICE_2027)
+    core, values = compare(source, plain, tmp_path, AS_OF)
+    by_id = {t["id"]: values[r] for r, t in core.items()}
+    assert isinstance(by_id["跨入2027"][S.DEADLINE], dt.datetime)
+    # 2027-03-01 (Monday) + 5 working days, no holiday in between → 2027-03-08
+    assert by_id["2027年"][S.DEADLINE] == dt.datetime(2027, 3, 8, 23, 59, 59)
+    covered = openpyxl.load_workbook(recalculated(plain, tmp_path / "cov"), data_only=True)[SHEET_CALENDAR]["M1"].value
+    assert covered == dt.datetime(2027, 12, 31)
+
+
+def _set_param(path: Path, code: str, value: float | str) -> None:
+    """Change one 值 cell on 参数 in the file itself, as a clerk would in the sheet."""
+    row = [p.code for p in PARAMETERS].index(code) + 2
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        items = {n: z.read(n) for n in names}
+    wbxml = items["xl/workbook.xml"].decode()
+    sheets = re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="rId(\d+)"', wbxml)
+    index = [n for n, _ in sheets].index(S.SHEET_PARAMS) + 1
+    part = f"xl/worksheets/sheet{index}.xml"
+    xml = items[part].decode()
+    cell = re.search(rf'<c r="B{row}"[^>]*?(?:/>|>.*?</c>)', xml).group(0)
+    style = re.search(r' s="\d+"', cell)
+    new = (f'<c r="B{row}"{style.group(0) if style else ""}><v>{value}</v></c>' if isinstance(value, (int, float))
+           else f'<c r="B{row}"{style.group(0) if style else ""} t="inlineStr"><is><t>{value}</t></is></c>')
+    items[part] = xml.replace(cell, new).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in names:
+            z.writestr(n, items[n])
+
+
+@pytest.mark.parametrize("code,value", [("limit_normal", 7), ("materials_hours", 24), ("warning_hours", 240),
+                                        ("count_start_day", "是"), ("hold_allowed", "否"), ("reply_hours", 1)])
+def test_parameter_changed_on_the_sheet(tmp_path, code, value):
+    source, plain = _edge(tmp_path, "p")
+    _set_param(plain, code, value)                                     # the sheet, not the generator
+    changed = tmp_path / "src_changed.xlsx"
+    write_ledger(changed, edge_sheets(), params=Params({code: value}))   # the core reads the same value
+    core, _ = compare(changed, plain, tmp_path, AS_OF)
+    default = core_json(source, AS_OF)
+    assert any(core[r] != default[r] for r in core), f"{code}={value} changed nothing"
+
+
+def test_workbook_structure(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    write_plain_ledger(path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [S.SHEET_TICKETS, S.SHEET_ENTERPRISES, S.SHEET_HOLIDAYS, S.SHEET_PARAMS,
+                             S.SHEET_ADJUSTMENTS, S.SHEET_MANUAL, SHEET_CALENDAR, S.SHEET_HELP]
+    ws = wb[S.SHEET_TICKETS]
+    table = ws.tables["工单"]
+    assert [c.name for c in table.tableColumns] == list(PLAIN_COLUMNS)
+    calc = {c.name: c.calculatedColumnFormula for c in table.tableColumns if c.calculatedColumnFormula}
+    assert set(calc) == set(S.COMPUTED_COLUMNS) | set(HELPERS)          # new rows get the formulas
+    assert ws["AE2"].value == "=" + row_formulas(2)[S.DEADLINE]
+    lists = {str(dv.sqref).split(":")[0] for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert {"B2", "C2", "D2", "M2", "O2", "Z2", "AA2", "AB2"} <= lists
+    rules = [r.formula[0] for rs in ws.conditional_formatting._cf_rules.values() for r in rs]
+    assert rules == ['$AH2="超期未办结"', '$AH2="临期"', '$AH2="挂单中"']
+    names = set(wb.defined_names)
+    assert {N_AS_OF, N_COVERED} | {param_name(p.code) for p in PARAMETERS} <= names
+    text = " ".join(ws["AE2"].value for ws in [ws])
+    for banned in ("JSJB_", "ANCHORARRAY", "LAMBDA", "LET(", "_xlfn", "TEXTJOIN", "XLOOKUP", "FILTER("):
+        assert banned not in text
+    with zipfile.ZipFile(path) as z:                                    # no cached 0 for LibreOffice to show
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" in xml and not re.search(r"</f><v>", xml)
+    help_text = "\n".join(str(r[0]) for r in wb[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
+    for word in ("统计时点", "已收录至", "jsjb check", "48小时", "3小时", "做不到"):
+        assert word in help_text, word
+
+
+def test_help_numbers_follow_the_parameters(tmp_path):
+    path = tmp_path / "p.xlsx"
+    write_plain_ledger(path, params=Params({"materials_hours": 36, "reply_hours": 2}))
+    text = "\n".join(str(r[0]) for r in openpyxl.load_workbook(path)[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
+    assert "期限前36小时" in text and "转办后2小时" in text
