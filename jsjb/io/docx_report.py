@@ -144,17 +144,45 @@ def _set_fonts(rpr, role: str) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
+# Schema order of the property elements this module touches (ECMA-376 Part 1, 17.3.1.26, 17.3.2.28,
+# 17.4.60): Word refuses a file whose property elements are out of order; LibreOffice does not mind.
+SCHEMA_ORDER = {
+    "pPr": ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
+            "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+            "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+            "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split(),
+    "rPr": ("rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+            "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText "
+            "vertAlign rtl cs em lang eastAsianLayout specVanish oMath").split(),
+    "tblPr": ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+              "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription").split(),
+}
+
+
+def _local(tag) -> str:
+    return tag.split("}")[-1] if isinstance(tag, str) else ""
+
+
+def _normalize(root) -> None:
+    """Put the children of every pPr, rPr and tblPr under ``root`` in schema order."""
+    for name, order in SCHEMA_ORDER.items():
+        rank = {t: i for i, t in enumerate(order)}
+        for el in root.iter(qn(f"w:{name}")):
+            kids = list(el)
+            ordered = sorted(kids, key=lambda k: rank.get(_local(k.tag), len(rank)))
+            if ordered != kids:
+                for k in kids:
+                    el.remove(k)
+                for k in ordered:
+                    el.append(k)
+
+
 def _child(parent, tag: str):
-    """The child ``tag`` of ``parent``, added in schema order where python-docx knows the order
-    (Word rejects a file whose property elements are out of order)."""
+    """The child ``tag`` of ``parent`` (added when missing; :func:`_normalize` orders it)."""
     el = parent.find(qn(tag))
     if el is None:
         el = OxmlElement(tag)
-        seq = getattr(parent, "_tag_seq", ())
-        if tag in seq:
-            parent.insert_element_before(el, *seq[seq.index(tag) + 1:])
-        else:
-            parent.append(el)
+        parent.append(el)
     return el
 
 
@@ -367,6 +395,9 @@ def build_template() -> Document:
         p.add_run(text, style=doc.styles[STYLE_PLACEHOLDER])
     _add(doc, "{{附注}}", STYLE_NOTE)
     _add(doc, "{{附件}}")
+    for root in (doc.styles.element, doc.element.body, *(f._element for f in (doc.sections[0].footer,
+                                                                              doc.sections[0].even_page_footer))):
+        _normalize(root)
     props = doc.core_properties
     props.author = props.last_modified_by = "区国资委办公室"
     props.title = "“接诉即办”工作通报模板"
@@ -558,6 +589,7 @@ def fill(doc, d: Draft) -> None:
         else:
             _remove(marks["附注"])
     _attachments(doc, marks["附件"], d)
+    _normalize(doc.element.body)
     props = doc.core_properties
     props.title = d.title
     props.comments = "由“接诉即办”台账自动生成的通报初稿，请核对后报审定。"
