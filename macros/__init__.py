@@ -99,6 +99,8 @@ def refresh(book, progress, as_of=None):
     result = jobs.compute(source, as_of=as_of, log=True, progress=progress)
     ev = result.evaluated
     frame = result.tables["计算结果"]
+    with jobs.Timer(progress)("更新计算列的统计时点"):
+        book_io.refresh_formulas(book, ev.as_of.to_pydatetime())
     with jobs.Timer(progress)("写入“计算结果”表"):
         summary = f"共 {len(frame)} 张工单，数据错误 {len(ev.errors)} 条"
         book_io.write_sheet(book, "计算结果", [

@@ -150,7 +150,7 @@ def refresh_formulas(book, when) -> list[str]:
     column's spilling formula where it is missing, shows #NAME? (a function name Excel did not bind
     to the add-in when the file was written by another program), or — without 统计时点 — to make
     STATUS/TIMELY/FLAGS take the current time. Returns the computed columns re-entered."""
-    from jsjb.io.ledger_book import computed_formulas
+    from jsjb.jobs import ledger_formulas
 
     stamped = False
     try:
@@ -160,7 +160,7 @@ def refresh_formulas(book, when) -> list[str]:
         pass
     sheet = book.sheets[S.SHEET_TICKETS]
     header = sheet.range((1, 1)).expand("right").options(ndim=1).value or []
-    formulas = computed_formulas()
+    formulas = ledger_formulas()
     redone = []
     for col, name in enumerate(header, start=1):
         if name not in formulas:

@@ -121,7 +121,7 @@ def test_an_unsaved_ledger_asks_to_be_saved(sample_book):
 
 def test_rows_with_errors_are_reported_in_the_alert():
     tickets = pd.DataFrame([{S.ID: "A1", S.DISPATCHED: pd.Timestamp("2025-12-01 10:00"), S.LIMIT_TYPE: "一般"},
-                            {S.ID: "A2", S.DISPATCHED: "下周", S.LIMIT_TYPE: "一般"}])
+                            {S.ID: "A2", S.DISPATCHED: "下周", S.LIMIT_TYPE: "一般"}]).reindex(columns=list(S.INPUT_NAMES))
     book = json_book({S.SHEET_TICKETS: tickets})
     macros.refresh(as_of=AS_OF)
     assert written_sheets(book) == {"计算结果", "运行记录"}

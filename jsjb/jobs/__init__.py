@@ -37,6 +37,7 @@ from .tasks import (
     dispatch,
     last_complete_month,
     last_complete_year,
+    ledger_formulas,
     sample,
     template,
 )
@@ -44,7 +45,7 @@ from .tasks import (
 __all__ = [
     "ARCHIVE_FILE", "Evaluated", "JobResult", "LOG_HEADER", "LedgerCache", "OUTPUT_FOLDER", "Progress",
     "Source", "Timer", "archive", "assess", "bulletin", "check", "check_json", "compute", "compute_json",
-    "computed_frame", "dispatch", "evaluate", "flag_counts", "holidays", "notice", "last_complete_month", "last_complete_year",
-    "load", "mail", "mail_plan", "mail_settings", "now", "quiet", "report_json", "sample", "status_counts",
-    "template",
+    "computed_frame", "dispatch", "evaluate", "flag_counts", "holidays", "last_complete_month",
+    "last_complete_year", "ledger_formulas", "load", "mail", "mail_plan", "mail_settings", "notice", "now",
+    "quiet", "report_json", "sample", "status_counts", "template",
 ]

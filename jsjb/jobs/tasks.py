@@ -117,6 +117,13 @@ def template(path, *, force: bool = False, plain: bool = False, source=None, pro
     return JobResult("模板", {"path": str(out), "plain": False, "rows": 0}, [out])
 
 
+def ledger_formulas() -> dict[str, str]:
+    """The add-in template's computed columns → the formula each holds (the 刷新 button re-enters them)."""
+    from ..io.ledger_book import computed_formulas
+
+    return computed_formulas()
+
+
 def sample(path, *, rows: int = 2000, year: int = 2025, seed: int = 12345, force: bool = False,
            progress: Progress = quiet) -> JobResult:
     """A realistic synthetic ledger (fictional people and enterprises), deterministic for a seed."""
