@@ -2,12 +2,22 @@
 
 import pandas as pd
 import pytest
-from helpers import run, ticket, ts
+from helpers import run, ticket, ts, typed
 
 from jsjb.core import schema as S
 from jsjb.core.calendar import REST, Override, WorkCalendar
+from jsjb.core.explain import explain_rows
 from jsjb.core.params import Params
-from jsjb.core.rules import F_EXT_LATE, F_EXT_LIMIT, F_HOLD_IGNORED, F_HOLD_LONG, F_MATERIALS, F_REPLY, F_RETURN
+from jsjb.core.rules import (
+    F_EXT_LATE,
+    F_EXT_LIMIT,
+    F_HOLD_IGNORED,
+    F_HOLD_LONG,
+    F_HOLD_REVERSED,
+    F_MATERIALS,
+    F_REPLY,
+    F_RETURN,
+)
 
 # (case, ticket fields, params, expected 办理期限)
 DEADLINES = [
@@ -39,6 +49,14 @@ DEADLINES = [
     ("R6 hold_allowed=否 ignores the hold", {S.HOLD_START: "2023-10-09 09:00", S.HOLD_END: "2023-10-10 17:00"},
      {"hold_allowed": "否"}, "2023-10-11 23:59:59"),
     ("R6 an open hold adds nothing yet", {S.HOLD_START: "2023-10-09 09:00"}, {}, "2023-10-11 23:59:59"),
+    ("R6 a reversed hold moves nothing", {S.HOLD_START: "2023-10-11 09:00", S.HOLD_END: "2023-10-08 17:00"}, {},
+     "2023-10-11 23:59:59"),
+    ("R4+R6 hold ended after the request: 10-11 + 5 + 2 (10-16, 10-17)",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00", S.HOLD_START: "2023-10-16 09:00",
+      S.HOLD_END: "2023-10-17 17:00"}, {}, "2023-10-20 23:59:59"),
+    ("R4+R6 hold of 6 working days (10-12, 13, 16–19) between the extensions: 10-11 + 16",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-09 10:00", S.HOLD_START: "2023-10-12 09:00",
+      S.HOLD_END: "2023-10-19 12:00", S.EXT2_DAYS: 5, S.EXT2_AT: "2023-10-19 10:00"}, {}, "2023-11-02 23:59:59"),
 ]
 
 
@@ -65,6 +83,36 @@ FLAGS = [
      "2023-12-01", {}, []),
     ("R5 the 2nd extension late", {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-09 10:00", S.EXT2_DAYS: 5,
                                    S.EXT2_AT: "2023-10-18 08:00"}, "2023-12-01", {}, [F_EXT_LATE]),
+    # R5 with a hold: the deadline in force at the request counts only holds ended by then
+    ("R5 15 h before, a hold entered after the request does not help",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00", S.HOLD_START: "2023-10-16 09:00",
+      S.HOLD_END: "2023-10-17 17:00"}, "2023-12-01", {}, [F_EXT_LATE]),
+    ("R5 a hold ended before the request moves the deadline it extends (10-13 23:59:59)",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00", S.HOLD_START: "2023-10-09 09:00",
+      S.HOLD_END: "2023-10-10 17:00"}, "2023-12-01", {}, []),
+    ("R5 a hold ending at the request moment has ended (10-09…10-11: 3 days → 10-16)",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00", S.HOLD_START: "2023-10-09 09:00",
+      S.HOLD_END: "2023-10-11 09:00"}, "2023-12-01", {}, []),
+    ("R5 an open hold does not help", {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00",
+                                       S.HOLD_START: "2023-10-09 09:00"}, "2023-10-10 12:00", {}, [F_EXT_LATE]),
+    ("R5 2nd request: ext 1 (10-18) + the hold ended before it (10-12, 10-13) → 10-20; 10-19 10:00 in time",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-09 10:00", S.HOLD_START: "2023-10-12 09:00",
+      S.HOLD_END: "2023-10-13 17:00", S.EXT2_DAYS: 5, S.EXT2_AT: "2023-10-19 10:00"}, "2023-12-01", {}, []),
+    ("R5 2nd request: the hold ends after it → deadline in force 10-18, 10-19 10:00 late",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-09 10:00", S.HOLD_START: "2023-10-12 09:00",
+      S.HOLD_END: "2023-10-19 12:00", S.EXT2_DAYS: 5, S.EXT2_AT: "2023-10-19 10:00"}, "2023-12-01", {},
+     [F_EXT_LATE]),
+    ("R5 hold_allowed=否: the ended hold does not count either",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00", S.HOLD_START: "2023-10-09 09:00",
+      S.HOLD_END: "2023-10-10 17:00"}, "2023-12-01", {"hold_allowed": "否"}, [F_EXT_LATE, F_HOLD_IGNORED]),
+    ("R5 extension_request_hours parameter: 12 h before is enough",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00"}, "2023-12-01", {"extension_request_hours": 12}, []),
+    ("R6 a reversed hold is void and flagged", {S.HOLD_START: "2023-10-11 09:00", S.HOLD_END: "2023-10-08 17:00"},
+     "2023-12-01", {}, [F_HOLD_REVERSED]),
+    ("R6 a hold ending after as_of is not yet over 3 months",
+     {S.HOLD_START: "2023-09-29 09:00", S.HOLD_END: "2024-03-01 09:00"}, "2023-12-01", {}, []),
+    ("R6 … and is once as_of passes 3 months", {S.HOLD_START: "2023-09-29 09:00", S.HOLD_END: "2024-03-01 09:00"},
+     "2024-01-05", {}, [F_HOLD_LONG]),
     ("R6 hold longer than 3 months", {S.HOLD_START: "2023-09-29 09:00", S.HOLD_END: "2024-01-02 09:00"},
      "2024-02-01", {}, [F_HOLD_LONG]),
     ("R6 exactly 3 months is not over", {S.HOLD_START: "2023-09-29 09:00", S.HOLD_END: "2023-12-29 09:00"},
@@ -126,12 +174,23 @@ STATUSES = [
     ("a hold not yet started", {S.HOLD_START: "2023-10-10 09:00"}, "2023-10-10 08:00", S.ST_DUE_SOON, None),
     ("after the hold the clock runs again", {S.HOLD_START: "2023-10-09 09:00", S.HOLD_END: "2023-10-10 17:00"},
      "2023-10-12 12:00", S.ST_DUE_SOON, None),
+    ("R6 inside a hold whose end is recorded later: 挂单中",
+     {S.HOLD_START: "2023-10-09 09:00", S.HOLD_END: "2023-10-20 17:00"}, "2023-10-12 12:00", S.ST_ON_HOLD, None),
+    ("R6 at the recorded end the hold is over (10-11 + 10 working days 10-09…10-20 = 10-25)",
+     {S.HOLD_START: "2023-10-09 09:00", S.HOLD_END: "2023-10-20 17:00"}, "2023-10-20 17:00", S.ST_OPEN, None),
+    ("R6 … and overdue after 10-25", {S.HOLD_START: "2023-10-09 09:00", S.HOLD_END: "2023-10-20 17:00"},
+     "2023-10-26 00:00", S.ST_OVERDUE, None),
+    ("R6 hold_allowed=否 is never 挂单中", {S.HOLD_START: "2023-10-09 09:00"}, "2023-10-12 12:00", S.ST_OVERDUE,
+     None),
+    ("R6 a reversed hold is never 挂单中", {S.HOLD_START: "2023-10-11 09:00", S.HOLD_END: "2023-10-08 17:00"},
+     "2023-10-11 12:00", S.ST_DUE_SOON, None),
 ]
 
 
 @pytest.mark.parametrize("case, fields, as_of, status, timely", STATUSES, ids=[c[0] for c in STATUSES])
 def test_status(case, fields, as_of, status, timely):
-    out = run([ticket(**fields)], as_of=as_of)
+    params = Params({"hold_allowed": "否"}) if "hold_allowed=否" in case else None
+    out = run([ticket(**fields)], as_of=as_of, params=params)
     assert out[S.STATUS].iloc[0] == status
     assert out[S.TIMELY].iloc[0] is timely
 
@@ -157,3 +216,57 @@ def test_rows_are_independent():
     together = run(rows)[S.DEADLINE].tolist()
     alone = [run([r])[S.DEADLINE].iloc[0] for r in rows]
     assert together == alone
+
+
+def test_flag_for_a_reversed_hold_names_the_rule():
+    assert F_HOLD_REVERSED.startswith("挂单") and "早于" in F_HOLD_REVERSED
+
+
+def test_next_extension_request_cutoff_and_recorded_cutoffs():
+    rows = [ticket(), ticket(id="T2", **{S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-09 10:00", S.EXT2_DAYS: 5,
+                                         S.EXT2_AT: "2023-10-16 10:00"}),
+            ticket(id="T3", **{S.EXT1_DAYS: 30, S.EXT1_AT: "2023-10-09 10:00"})]
+    out = run(rows)
+    assert out["next_request_by"].iloc[0] == ts("2023-10-10 23:59:59")      # 24 h before 10-11 23:59:59
+    assert pd.isna(out["next_request_by"].iloc[1])                           # two extensions used
+    assert pd.isna(out["next_request_by"].iloc[2])                           # the 30-day total used
+    assert out["ext1_request_by"].iloc[1] == ts("2023-10-10 23:59:59")
+    assert out["ext2_request_by"].iloc[1] == ts("2023-10-17 23:59:59")      # before 10-18 23:59:59
+    assert pd.isna(out["ext1_request_by"].iloc[0])
+
+
+# -- the trace JSJB_EXPLAIN renders (hand-written expected texts) -------------------------------------
+EXPLAINED = [
+    ("steps in the order they took effect: the hold ended before the extension was requested",
+     {S.EXT1_DAYS: 5, S.EXT1_AT: "2023-10-11 09:00", S.HOLD_START: "2023-10-09 09:00",
+      S.HOLD_END: "2023-10-10 17:00"}, {},
+     "派单 2023-09-28 10:00，一般5个工作日（派单当日不计）→ 2023-10-11；"
+     "途经：09-29中秋节放假、09-30至10-06国庆节放假、10-07至10-08国庆节调休上班；"
+     "挂单 2023-10-09至2023-10-10（2个工作日，首尾计入）→ 2023-10-13；"
+     "延期5个工作日（第1次，2023-10-11 09:00申请） → 2023-10-20（途经：10-14至10-15周末）；"
+     "最终期限 2023-10-20 23:59:59"),
+    ("a reversed hold: the deadline JSJB_DEADLINE gives, with the reason",
+     {S.HOLD_START: "2023-10-11 09:00", S.HOLD_END: "2023-10-08 17:00"}, {},
+     "派单 2023-09-28 10:00，一般5个工作日（派单当日不计）→ 2023-10-11；"
+     "途经：09-29中秋节放假、09-30至10-06国庆节放假、10-07至10-08国庆节调休上班；"
+     "挂单未计入：挂单结束 2023-10-08 早于挂单开始 2023-10-11，请核对；最终期限 2023-10-11 23:59:59"),
+    ("法定 and count_start_day do not mix; an open hold",
+     {S.LIMIT_TYPE: "法定", S.LEGAL_DATE: "2023-10-20", S.HOLD_START: "2023-10-16 09:00"},
+     {"count_start_day": "是"},
+     "法定期限 2023-10-20；挂单中（自 2023-10-16 起），结束后按挂单工作日顺延；最终期限 2023-10-20 23:59:59"),
+    ("count_start_day on a working day", {S.DISPATCHED: "2023-10-09 16:00", S.LIMIT_TYPE: "紧急"},
+     {"count_start_day": "是"}, "派单 2023-10-09 16:00，紧急1个工作日（派单当日计入）→ 2023-10-09；"
+     "最终期限 2023-10-09 23:59:59"),
+]
+
+
+@pytest.mark.parametrize("case, fields, params, expected", EXPLAINED, ids=[c[0] for c in EXPLAINED])
+def test_explain_renders_the_steps(case, fields, params, expected):
+    t = typed([ticket(**fields)])
+    (text,) = explain_rows(t, Params(params), WorkCalendar())
+    assert text == expected
+
+
+def test_no_explanation_without_a_deadline():
+    t = typed([ticket(**{S.DISPATCHED: "2026-12-28 10:00"}), ticket(id="T2", **{S.LIMIT_TYPE: None})])
+    assert explain_rows(t, Params(), WorkCalendar()) == [None, None]
