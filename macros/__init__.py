@@ -9,10 +9,14 @@ VBA calls them through RunPython (workbook/addin/JsjbRibbon.bas), e.g.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
+import pandas as pd
+
 from jsjb import jobs
+from jsjb.core import schema as S
 from jsjb.core.errors import LedgerError
 
 from . import book_io
@@ -20,7 +24,7 @@ from . import book_io
 TITLE = "接诉即办"
 BUTTONS = {   # ribbon label → function name
     "刷新": "refresh", "日调度": "dispatch", "月通报": "bulletin", "年度考核": "assess",
-    "归档": "archive", "发送通报": "send_bulletin",
+    "归档": "archive", "发送通报": "send_bulletin", "导入节假日": "import_holidays",
 }
 LOG_SHEET = "运行记录"
 
@@ -192,6 +196,38 @@ def send_bulletin(book, progress, month=None, out=None, dry_run=False, resend=Fa
     lines += [f"未发送：{k['enterprise']}：{k['reason']}" for k in rep.skipped]
     _finish(book, result, "\n".join(lines))
     return rep
+
+
+@button
+def import_holidays(book, progress, notice_path, confirm: bool | None = None):
+    """导入节假日：读取国务院办公厅下一年放假安排通知的文本，列出将要追加的放假日和调休上班日，确认后追加到
+    “节假日”表末尾（R23；这是按钮唯一会改动的输入表，而且只在确认之后）。已在表中的日期不重复追加。"""
+    result = jobs.notice(notice_path, progress=progress)
+    rows = result.data["rows"]
+    existing = book_io.read_sheet(book, S.SHEET_HOLIDAYS)
+    have = set()
+    if existing is not None and "日期" in existing.columns:
+        have = {str(d)[:10] for d in pd.to_datetime(existing["日期"], errors="coerce").dropna()}
+    new = [r for r in rows if r["date"] not in have]
+    if not new:
+        _alert(book, f"{result.data['year']}年的 {len(rows)} 个日期都已在“节假日”表中，无需导入。")
+        return []
+    rest = sum(1 for r in new if r["type"] == "休息日")
+    listing = "\n".join(f"{r['date']}  {r['type']}  {r['note']}" for r in new[:40])
+    more = f"\n……共 {len(new)} 行" if len(new) > 40 else ""
+    question = (f"将在“节假日”表末尾追加 {result.data['year']}年的 {len(new)} 行（休息日 {rest} 天，调休上班 "
+                f"{len(new) - rest} 天）：\n\n{listing}{more}\n\n请与通知原文核对。确定追加吗？")
+    if confirm is None:
+        try:
+            confirm = book.app.alert(question, title=TITLE, buttons="ok_cancel") == "ok"
+        except Exception:  # noqa: BLE001 - an engine without a dialog: never write unconfirmed
+            confirm = False
+    if not confirm:
+        return []
+    values = [[dt.datetime.fromisoformat(r["date"]), r["type"], r["note"]] for r in new]
+    book_io.append_holiday_rows(book, values)
+    _alert(book, f"已追加 {len(new)} 行到“节假日”表。{result.data['year']}年的工单期限现在可以计算了。")
+    return new
 
 
 def _log_sheet(book, rows: list[list]) -> None:

@@ -126,6 +126,21 @@ def write_sheet(book, name: str, blocks: list[list[list]], *, date_columns: dict
     return sheet
 
 
+def append_holiday_rows(book, rows: list[list]) -> None:
+    """Append (日期, 类型, 说明) rows under the last used row of 节假日 — the one input sheet a button may
+    change, and only after the user confirmed (R23). Creates the sheet with its header if missing."""
+    if S.SHEET_HOLIDAYS in sheet_names(book):
+        sheet = book.sheets[S.SHEET_HOLIDAYS]
+        last = sheet.used_range.last_cell.row
+        if last == 1 and sheet.range((1, 1)).value is None:
+            sheet.range((1, 1)).value = [list(S.HOLIDAY_COLUMNS)]
+    else:
+        sheet = book.sheets.add(S.SHEET_HOLIDAYS, after=book.sheets[len(book.sheets) - 1])
+        sheet.range((1, 1)).value = [list(S.HOLIDAY_COLUMNS)]
+        last = 1
+    sheet.range((last + 1, 1)).value = [[cell(v) for v in row] for row in rows]
+
+
 def out_dir(book, explicit: str | Path | None) -> Path:
     """Where a button saves its workbooks: next to the ledger (a folder named jsjb输出)."""
     if explicit:

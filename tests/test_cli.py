@@ -251,3 +251,20 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "jsjb"
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("jsjb ")
+
+
+def test_bulletin_and_assess_write_the_gongwen_draft(sample, tmp_path, capsys):
+    import docx
+
+    code, data = run_json(capsys, ["bulletin", str(sample), "--month", "2025-12", "--as-of", AS_OF, "--out",
+                                   str(tmp_path), "--docx", "--json", "-q"])
+    assert code == 0 and Path(data["files"]["docx"]).name == "月通报_2025-12.docx"
+    text = "\n".join(p.text for p in docx.Document(data["files"]["docx"]).paragraphs)
+    assert "一、" in text and "2025年12月" in text
+    code, data = run_json(capsys, ["assess", str(sample), "--year", "2025", "--as-of", AS_OF, "--out",
+                                   str(tmp_path), "--docx", "--json", "-q"])
+    assert code == 0 and Path(data["files"]["docx"]).name == "年度考核_2025.docx"
+    document = docx.Document(data["files"]["docx"])
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    top = min((e for e in data["enterprises"] if e["rank"] is not None), key=lambda e: e["rank"])
+    assert top["enterprise"] in cells and f"{top['total']:.2f}" in cells

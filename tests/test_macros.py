@@ -173,3 +173,22 @@ def test_no_button_writes_an_input_sheet(sample_book, tmp_path):
     assert not written_sheets(sample_book) & set(INPUT_SHEETS)
     assert {a["func"] for a in sample_book.json()["actions"]} <= {"addSheet", "setValues", "clearSheet", "alert",
                                                                 "clearContents", "clear"}
+
+
+def test_import_holidays_appends_the_notice_rows_only_after_confirmation(tmp_path):
+    """R23: the one input sheet a button may change — 节假日 — and only when the clerk confirms."""
+    from pathlib import Path
+
+    notice = Path(__file__).parent / "fixtures" / "notices" / "2027.txt"
+    holidays = pd.DataFrame({"日期": [pd.Timestamp("2026-10-01")], "类型": ["休息日"], "说明": ["国庆节"]})
+    tickets = pd.DataFrame([{S.ID: "A1", S.DISPATCHED: pd.Timestamp("2026-12-28 10:00"), S.LIMIT_TYPE: "一般"}])
+    book = json_book({S.SHEET_TICKETS: tickets.reindex(columns=list(S.INPUT_NAMES)), S.SHEET_HOLIDAYS: holidays})
+    assert macros.import_holidays(str(notice)) == []          # the engine answers no dialog: nothing is written
+    assert written_sheets(book) == set()
+    rows = macros.import_holidays(str(notice), confirm=True)
+    assert rows and all(r["date"].startswith("2027") for r in rows)
+    writes = [a for a in book.json()["actions"] if a["func"] == "setValues"]
+    assert written_sheets(book) == {S.SHEET_HOLIDAYS}
+    (write,) = writes
+    assert write["start_row"] == 2 and len(write["values"]) == len(rows)       # under the existing row
+    assert {v[1] for v in write["values"]} <= {"休息日", "工作日"}

@@ -244,7 +244,9 @@ def _docx(result: JobResult, kind: str, path: Path, ev: Evaluated, rep, template
             written = docx_report.write_bulletin_docx(path, rep, ev.tickets, ev.computed, ev.ledger.enterprises,
                                                       previous=previous, template=template)
         else:
-            written = docx_report.write_assessment_docx(path, rep, ev.ledger.enterprises, template=template)
+            previous = _report(ev, rep.period.previous(), annual=False)
+            written = docx_report.write_assessment_docx(path, rep, ev.tickets, ev.computed, ev.ledger.enterprises,
+                                                        previous=previous, template=template)
     result.files.append(written)
     result.data["files"]["docx"] = str(written)
     if pdf:

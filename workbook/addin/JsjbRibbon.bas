@@ -49,6 +49,19 @@ Sub OnSendBulletin(control As IRibbonControl)
     RunPython "import macros; macros.send_bulletin('" & m & "')"
 End Sub
 
+Sub OnImportHolidays(control As IRibbonControl)
+    If Not LedgerOpen() Then Exit Sub
+    Dim f As Variant
+    f = Application.GetOpenFilename("文本文件 (*.txt),*.txt", , "选择国务院办公厅放假安排通知（把通知全文另存为 .txt）")
+    If VarType(f) = vbBoolean Then Exit Sub
+    RunPython "import macros; macros.import_holidays('" & PyText(CStr(f)) & "')"
+End Sub
+
+' 把文件路径写成 Python 字符串字面量的内容（反斜杠和单引号转义）。
+Private Function PyText(s As String) As String
+    PyText = Replace(Replace(s, "\", "\\"), "'", "\'")
+End Function
+
 ' 询问月份（默认上个月），格式 YYYY-MM；取消或格式不对时返回空字符串。
 Private Function AskMonth(title As String) As String
     Dim m As String
