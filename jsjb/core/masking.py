@@ -391,11 +391,11 @@ def mask_phone(phone: object) -> str | None:
 
 
 def mask_names(col: pd.Series) -> pd.Series:
-    return col.map(mask_name).astype(object)
+    return pd.Series([mask_name(v) for v in col.tolist()], index=col.index, dtype=object, name=col.name)
 
 
 def mask_phones(col: pd.Series) -> pd.Series:
-    return col.map(mask_phone).astype(object)
+    return pd.Series([mask_phone(v) for v in col.tolist()], index=col.index, dtype=object, name=col.name)
 
 
 # columns of a ticket frame that are never free text (schema input and computed columns that are
