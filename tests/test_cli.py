@@ -268,3 +268,19 @@ def test_bulletin_and_assess_write_the_gongwen_draft(sample, tmp_path, capsys):
     cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
     top = min((e for e in data["enterprises"] if e["rank"] is not None), key=lambda e: e["rank"])
     assert top["enterprise"] in cells and f"{top['total']:.2f}" in cells
+
+
+def test_check_and_dispatch_warn_about_next_year_in_november(tmp_path, capsys):
+    """R23: at an as_of in November 2026 both name 2027; a ticket whose deadline needs 2027 is named."""
+    ledger = write_xlsx(tmp_path / "l.xlsx", {S.SHEET_TICKETS: [
+        list(S.INPUT_NAMES),
+        full_row(**{S.ID: "N1", S.DISPATCHED: "2026-11-20 09:00", S.LIMIT_TYPE: "一般", S.ENTERPRISE: ENTERPRISE}),
+        # 复杂 = 15 working days from 2026-12-20: beyond 2026-12-31, needs 2027
+        full_row(**{S.ID: "D1", S.DISPATCHED: "2026-12-20 09:00", S.LIMIT_TYPE: "复杂", S.ENTERPRISE: ENTERPRISE}),
+    ]})
+    code, data = run_json(capsys, ["check", str(ledger), "--as-of", "2026-11-25T10:00", "--json", "-q"])
+    calendar = [w for w in data["warnings"] if w["sheet"] == S.SHEET_HOLIDAYS]
+    assert calendar and "2027" in calendar[0]["message"]
+    assert main(["dispatch", str(ledger), "--as-of", "2026-12-21T10:00", "--out", str(tmp_path / "o"), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "2027" in err and "D1" in err and "N1" not in err.split("2027", 1)[1][:200]

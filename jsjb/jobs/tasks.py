@@ -144,7 +144,10 @@ def check(ledger, *, as_of=None, progress: Progress = quiet, cache: LedgerCache 
     """校验: every finding with row, column and value; exit code 1 when any row has an error."""
     _, ev = _evaluated(ledger, as_of, progress, cache)
     result = JobResult("校验", check_json(ev), exit_code=1 if ev.errors else 0, evaluated=ev)
-    result.notes += coverage_notes(ev)
+    calendar = coverage_notes(ev)
+    result.notes += calendar
+    result.data["warnings"] += [{"sheet": S.SHEET_HOLIDAYS, "row": None, "column": "日期", "value": None,
+                                 "message": text, "code": "W_CALENDAR_ENDING"} for text in calendar]
     return result
 
 
@@ -273,7 +276,9 @@ def dispatch(ledger, *, as_of=None, out_dir=None, progress: Progress = quiet,
     result = JobResult("日调度", data, [files["office"], *files["enterprises"].values()], evaluated=ev)
     result.tables["汇总"] = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
     result.tables["督办清单"] = dispatch_table(dl, ev.tickets, ev.computed)
-    result.notes += data_error_note(ev) + coverage_notes(ev)
+    calendar = coverage_notes(ev)
+    result.notes += data_error_note(ev) + calendar
+    data["warnings"] = calendar
     write_log(result, source, stamp(ev.as_of), len(dl.items))
     result.detail = dl
     return result
