@@ -48,7 +48,7 @@ RATES = {   # 项目 → parameter holding its full marks (R15)
 }
 
 
-def points(value):
+def score_value(value):
     """Points as printed (R16: 2 decimals), never ``-0``: rounds to 2 decimals and turns a
     negative zero (e.g. ``-(0.0)`` from a deduction column holding only bonuses, or a total
     like ``round(-1e-17, 2)``) into ``0.0``. Takes a number, a numpy array or a pandas Series."""
@@ -63,7 +63,7 @@ def rate_score(item: str, rate: float | None, params: Params) -> float:
         raise InvalidValue("项目", item, "应为“响应率”、“解决率”或“满意率”")
     full = float(params[RATES[item]])
     if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return points(full) if params.empty_rate_full_marks else 0.0
+        return score_value(full) if params.empty_rate_full_marks else 0.0
     if not 0 <= rate <= 1:
         raise InvalidValue("比率", rate, "应在0到1之间（或0%到100%）")
-    return points(full * rate)
+    return score_value(full * rate)

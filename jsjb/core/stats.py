@@ -21,7 +21,7 @@ from . import schema as S
 from .clock import FIRST_YEAR, LAST_YEAR
 from .errors import InvalidValue
 from .params import Params
-from .scoring import CODES, LATE_REPLY_CODE, MANUAL_ITEMS, rate_score
+from .scoring import CODES, LATE_REPLY_CODE, MANUAL_ITEMS, rate_score, score_value
 
 NO_TICKETS_MONTH = "本月无工单"
 NO_TICKETS_YEAR = "本年度无接诉即办工作，不参加考核"
@@ -136,8 +136,8 @@ def adjustments_for(adjustments: pd.DataFrame, t: pd.DataFrame, c: pd.DataFrame,
     both["late_replies"] = 0
     both.loc[len(manual):, "late_replies"] = 1
     g = both.groupby("enterprise", sort=False)[["deductions", "bonuses", "late_replies"]].sum()
-    g["deductions"] = g["deductions"].clip(upper=float(params.deduction_cap)).round(2)
-    g["bonuses"] = g["bonuses"].clip(upper=float(params.bonus_cap)).round(2)
+    g["deductions"] = score_value(g["deductions"].clip(upper=float(params.deduction_cap)))   # never -0 (R16)
+    g["bonuses"] = score_value(g["bonuses"].clip(upper=float(params.bonus_cap)))
     return g
 
 
@@ -183,13 +183,13 @@ def build_table(enterprise_names: list[str], t: pd.DataFrame, c: pd.DataFrame, p
     active = table["received"] > 0
     if manual is None:
         table["manual"] = None
-        table["total"] = (rates - table["deductions"] + table["bonuses"]).round(2)
+        table["total"] = score_value(rates - table["deductions"] + table["bonuses"])
         table["note"] = np.where(active, "", NO_TICKETS_MONTH)
     else:
         items = manual_items(manual, period)
         table = table.join(items)
         table["manual"] = table[list(MANUAL_ITEMS)].sum(axis=1, min_count=1)
-        table["total"] = (table["manual"].fillna(0) + rates - table["deductions"] + table["bonuses"]).round(2)
+        table["total"] = score_value(table["manual"].fillna(0) + rates - table["deductions"] + table["bonuses"])
         table["note"] = np.where(active, np.where(table["manual"].isna(), "未录入考核项目（按0分计）", ""),
                                  NO_TICKETS_YEAR)
     table["rank"] = competition_rank(table["total"], active)
