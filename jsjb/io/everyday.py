@@ -12,7 +12,7 @@ from ..core import schema as S
 from ..core.archive import ARCHIVE_NO, checklist
 from ..core.dispatch import REASONS, DispatchList
 from ..core.errors import LedgerFileError
-from ..core.masking import scrub_texts
+from ..core.masking import mask_tickets
 from .reports import OFFICE, Sheet, _new_workbook, enterprise_file_tag, ticket_list
 from .writer import Table, atomic_path, write_tables
 
@@ -84,11 +84,12 @@ PUBLIC_COLUMNS = tuple(c for c in S.INPUT_NAMES if c not in S.PERSONAL_COLUMNS)
 
 def archive_frames(t: pd.DataFrame, c: pd.DataFrame, numbers: pd.Series) -> dict[str, pd.DataFrame]:
     """The archive's sheets: 归档目录 (closed tickets by archive number) and one 年度台账 per year
-    of 派单时间. No caller name, phone or address; free text scrubbed (R19)."""
+    of 派单时间. No caller name, phone or address; free text scrubbed of numbers, e-mail, IP and
+    the ticket's own caller data (R19, :func:`mask_tickets`)."""
+    masked = mask_tickets(t[[col for col in (*PUBLIC_COLUMNS, *S.PERSONAL_COLUMNS) if col in t]])[list(PUBLIC_COLUMNS)]
+
     def public(index) -> pd.DataFrame:
-        frame = t.loc[index, list(PUBLIC_COLUMNS)].copy()
-        for col in S.FREE_TEXT_COLUMNS:
-            frame[col] = scrub_texts(frame[col])
+        frame = masked.loc[index].copy()
         frame[S.DEADLINE] = c.loc[index, S.DEADLINE]
         frame[S.MATERIALS_DUE] = c.loc[index, S.MATERIALS_DUE]
         frame[S.REPLY_DUE] = c.loc[index, S.REPLY_DUE]

@@ -15,7 +15,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..core import schema as S
-from ..core.masking import mask_names, mask_phones, scrub_texts
+from ..core.masking import mask_tickets
 from ..core.params import BY_CODE, Params, display
 from ..core.scoring import MANUAL_ITEMS
 from ..core.stats import Report
@@ -70,16 +70,19 @@ def enterprise_file_tag(name: str, enterprises: pd.DataFrame) -> str:
 
 
 def ticket_list(t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
-    """Tickets for an output list: free text scrubbed; caller masked (``caller``) or absent;
-    address never (R19)."""
+    """Tickets for an output list: free text scrubbed of every number, e-mail, IP and of the
+    ticket's own caller name, phone and address; caller masked (``caller``) or absent; address
+    never (R19). All through :func:`mask_tickets`."""
     sub, cs = t.loc[index], c.loc[index]
+    masked = mask_tickets(sub[[col for col in (S.CONTENT, S.CALLER, S.PHONE, S.ADDRESS) if col in sub]],
+                          text_columns=[S.CONTENT])
     frame = pd.DataFrame({
         "工单编号": sub[S.ID], "派单时间": sub[S.DISPATCHED], "承办企业": sub[S.ENTERPRISE],
-        "来源渠道": sub[S.CHANNEL], "诉求类别": sub[S.CATEGORY], "诉求内容": scrub_texts(sub[S.CONTENT]),
+        "来源渠道": sub[S.CHANNEL], "诉求类别": sub[S.CATEGORY], "诉求内容": masked[S.CONTENT],
     })
     if caller:
-        frame["来话人"] = mask_names(sub[S.CALLER])
-        frame["联系电话"] = mask_phones(sub[S.PHONE])
+        frame["来话人"] = masked[S.CALLER]
+        frame["联系电话"] = masked[S.PHONE]
     frame["时限类型"] = sub[S.LIMIT_TYPE]
     frame["办理期限"] = cs[S.DEADLINE]
     frame["办结时间"] = sub[S.CLOSED]
