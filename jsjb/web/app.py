@@ -7,6 +7,7 @@ polls a small status endpoint) → render its result. It adds no rule and reads 
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -399,7 +400,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 result = await run_in_threadpool(state.run_now, work)
             except Exception as e:  # noqa: BLE001 - JSON error with a Chinese message
                 return JSONResponse({"error": friendly_error(e)}, status_code=400 if isinstance(e, LedgerError) else 500)
-            return JSONResponse(result.data, headers={"Cache-Control": "no-store"})
+            body = json.dumps(result.data, ensure_ascii=False, separators=(",", ":"), default=str)   # as the CLI
+            return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
         return handler
 
     async def not_found(request: Request, exc):

@@ -1,0 +1,292 @@
+"""The browser door without a browser (Starlette's TestClient): the JSON API equals the CLI's --json
+for the same ledger and as_of; the ledger is never modified; caller data only on the ledger view
+(R19); citizen text is escaped; uploads are limited and checked; downloads only by the server's own
+ids; a password gates everything, with a rate-limited login; a non-loopback host needs a password.
+Expected values come from the CLI (``jsjb … --json``) and from the workbook itself (openpyxl)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import socket
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from jsjb.cli import main  # noqa: E402
+from jsjb.web import create_app, serve  # noqa: E402
+
+AS_OF = "2026-01-05T10:00"
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">反映停水'
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def cli_json(capsys, argv) -> dict:
+    main([*argv, "-q", "--json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def without_files(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "files"}
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory) -> Path:
+    """A sample ledger whose first ticket's 诉求内容 carries markup a citizen might type."""
+    base = tmp_path_factory.mktemp("web")
+    path = base / "台账.xlsx"
+    assert main(["sample", str(path), "--rows", "400", "--seed", "5", "-q"]) == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb["工单台账"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("诉求内容") + 1, XSS)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def callers(ledger) -> tuple[set[str], set[str]]:
+    """Caller names (3+ characters) and phones as the workbook holds them (openpyxl, not jsjb)."""
+    ws = openpyxl.load_workbook(ledger, read_only=True)["工单台账"]
+    rows = ws.iter_rows(values_only=True)
+    header = list(next(rows))
+    ci, pi = header.index("来话人"), header.index("联系电话")
+    names, phones = set(), set()
+    for r in rows:
+        if r[ci] and len(str(r[ci])) >= 3:
+            names.add(str(r[ci]))
+        if r[pi] and len(str(r[pi])) >= 7:
+            phones.add(str(r[pi]))
+    return names, phones
+
+
+@pytest.fixture(autouse=True)
+def run_log(tmp_path, monkeypatch):
+    monkeypatch.setenv("JSJB_LOG", str(tmp_path / "运行记录.csv"))
+
+
+@pytest.fixture
+def client(ledger, tmp_path):
+    app = create_app(ledger, work_dir=tmp_path / "work", password="", max_upload=200_000)
+    with TestClient(app) as c:
+        yield c
+
+
+def finish(client: TestClient, url: str):
+    """Open a job page and wait until it shows its result (the page polls /status the same way)."""
+    r = client.get(url, follow_redirects=True)
+    for _ in range(400):
+        if 'id="working"' not in r.text:
+            return r
+        jid = re.search(r'data-job="([^"]+)"', r.text).group(1)
+        assert client.get(f"/status/{jid}").json()["status"] in ("running", "done", "error")
+        time.sleep(0.1)
+        r = client.get(r.url)
+    raise AssertionError(f"{url} did not finish")
+
+
+# -- the JSON API equals the CLI ---------------------------------------------------------------------
+@pytest.mark.parametrize("api, argv", [
+    ("/api/check?as_of=" + AS_OF, ["check", "{ledger}", "--as-of", AS_OF]),
+    ("/api/compute?as_of=" + AS_OF, ["compute", "{ledger}", "--as-of", AS_OF]),
+    ("/api/bulletin?month=2025-12&as_of=" + AS_OF, ["bulletin", "{ledger}", "--month", "2025-12", "--as-of", AS_OF,
+                                                   "--out", "{out}"]),
+    ("/api/bulletin?as_of=" + AS_OF, ["bulletin", "{ledger}", "--as-of", AS_OF, "--out", "{out}"]),
+    ("/api/assess?year=2025&as_of=" + AS_OF, ["assess", "{ledger}", "--year", "2025", "--as-of", AS_OF, "--out", "{out}"]),
+    ("/api/assess?as_of=" + AS_OF, ["assess", "{ledger}", "--as-of", AS_OF, "--out", "{out}"]),
+    ("/api/dispatch?as_of=" + AS_OF, ["dispatch", "{ledger}", "--as-of", AS_OF, "--out", "{out}"]),
+])
+def test_api_equals_the_cli_json(client, ledger, tmp_path, capsys, api, argv):
+    expected = cli_json(capsys, [a.format(ledger=ledger, out=tmp_path / "cli") for a in argv])
+    r = client.get(api)
+    assert r.status_code == 200, r.text
+    assert without_files(r.json()) == without_files(expected)
+
+
+def test_api_holidays_equals_the_cli(client, ledger, capsys):
+    import jsjb.jobs
+
+    if not hasattr(jsjb.jobs, "holidays"):
+        pytest.skip("jobs.holidays not present yet")
+    expected = cli_json(capsys, ["holidays", str(ledger), "--as-of", AS_OF])
+    assert client.get("/api/holidays?as_of=" + AS_OF).json() == expected
+
+
+def test_api_errors_are_chinese_json(client):
+    r = client.get("/api/bulletin?month=2025-13&as_of=" + AS_OF)
+    assert r.status_code == 400 and "月份" in r.json()["error"]
+    r = client.get("/api/check?as_of=昨天")
+    assert r.status_code == 400 and "统计时点" in r.json()["error"]
+
+
+# -- pages ------------------------------------------------------------------------------------------
+def test_every_job_page_runs_and_never_touches_the_ledger(client, ledger, callers):
+    before = digest(ledger)
+    names, phones = callers
+    pages = {}
+    for url in ("/check?as_of=" + AS_OF, "/compute?as_of=" + AS_OF, "/dispatch?as_of=" + AS_OF,
+                "/bulletin?month=2025-12&as_of=" + AS_OF, "/assess?year=2025&as_of=" + AS_OF,
+                "/archive?as_of=" + AS_OF, "/mail?month=2025-12"):
+        r = finish(client, url)
+        assert r.status_code == 200, (url, r.text[:500])
+        assert 'id="error"' not in r.text, url
+        assert "Traceback" not in r.text
+        pages[url.split("?")[0]] = r.text
+    assert digest(ledger) == before
+    # R19: the ledger view shows callers; no other page does
+    assert any(n in pages["/compute"] for n in names)
+    for path, html in pages.items():
+        if path == "/compute":
+            continue
+        assert not [n for n in names if n in html], path
+        assert not [p for p in phones if p in html], path
+    # citizen markup is text, never markup
+    assert "<script>window.__xss" not in pages["/compute"]
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in pages["/compute"]
+    # every file a job wrote is offered and opens as a workbook
+    links = re.findall(r'href="/download/([^"]+)"', pages["/bulletin"])
+    assert len(links) >= 2
+    for fid in links:
+        r = client.get(f"/download/{fid}")
+        assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+        openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
+
+
+def test_compute_page_filters_and_pages_server_side(client, capsys, ledger):
+    expected = cli_json(capsys, ["compute", str(ledger), "--as-of", AS_OF])
+    status = "已办结"
+    n = sum(1 for t in expected["tickets"] if t["status"] == status)
+    r = finish(client, "/compute?as_of=" + AS_OF)
+    jid = re.search(r'data-job="([^"]+)"', r.text).group(1)
+    r = client.get("/compute", params={"job": jid, "status": status})
+    assert f"符合条件 {n} 张" in r.text
+    assert r.text.count("<tr") - 1 == min(n, 100)
+    last = -(-n // 100)
+    r = client.get("/compute", params={"job": jid, "status": status, "page": str(last)})
+    assert f"第 {last} / {last} 页" in r.text
+    assert r.text.count("<tr") - 1 == n - (last - 1) * 100
+
+
+def test_bad_parameters_show_a_chinese_message(client):
+    r = finish(client, "/bulletin?month=2025-13&as_of=" + AS_OF)
+    assert 'id="error"' in r.text and "月份" in r.text and "Traceback" not in r.text
+    r = client.get("/check?as_of=明天")
+    assert r.status_code == 400 and "统计时点" in r.text
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+def csrf_of(client) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+
+
+def test_upload_is_a_copy_checked_for_size_and_type(client, ledger, tmp_path):
+    token = csrf_of(client)
+    big = b"PK\x03\x04" + b"\0" * 300_000
+    r = client.post("/upload", data={"csrf": token}, files={"ledger": ("大.xlsx", big)})
+    assert r.status_code == 413 and "文件太大" in r.text
+    r = client.post("/upload", data={"csrf": token}, files={"ledger": ("台账.txt", b"PK\x03\x04abc")})
+    assert r.status_code == 400 and ".xlsx" in r.text
+    r = client.post("/upload", data={"csrf": token}, files={"ledger": ("伪装.xlsx", b"<html>not a workbook</html>")})
+    assert r.status_code == 400 and ".xlsx" in r.text
+    r = client.post("/upload", data={"csrf": "wrong"}, files={"ledger": ("台账.xlsx", ledger.read_bytes())})
+    assert r.status_code == 403
+    r = client.post("/upload", data={"csrf": token}, files={"ledger": ("../../逃逸.xlsx", ledger.read_bytes())},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "已载入台账副本：逃逸.xlsx" in r.text
+    assert not (tmp_path / "逃逸.xlsx").exists() and not (tmp_path.parent / "逃逸.xlsx").exists()
+    copies = list((tmp_path / "work").rglob("逃逸.xlsx"))
+    assert len(copies) == 1 and digest(copies[0]) == digest(ledger)
+
+
+def test_an_unreadable_workbook_gives_a_chinese_message(client, tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    token = csrf_of(client)
+    client.post("/upload", data={"csrf": token}, files={"ledger": ("坏.xlsx", buf.getvalue())})
+    r = finish(client, "/check")
+    assert 'id="error"' in r.text and "Traceback" not in r.text
+    assert re.search(r'id="error">[^<]*[\u4e00-\u9fff]', r.text)
+
+
+# -- downloads ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("url", [
+    "/download/..%2F..%2F..%2Fetc%2Fpasswd", "/download/../../etc/passwd", "/download/%2Fetc%2Fpasswd",
+    "/download/C:%5CWindows%5Cwin.ini", "/download/" + "A" * 22, "/static/..%2F__init__.py", "/static/../app.py",
+    "/download/%00",
+])
+def test_path_tricks_on_download_urls_get_nothing(client, url):
+    r = client.get(url)
+    assert r.status_code in (400, 404)
+    assert "root:" not in r.text and "import" not in r.text
+
+
+# -- password -----------------------------------------------------------------------------------------
+def test_password_login_is_rate_limited_and_the_cookie_is_strict(ledger, tmp_path):
+    app = create_app(ledger, work_dir=tmp_path / "w", password="正确的密码")
+    with TestClient(app) as c:
+        r = c.get("/", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        assert c.get("/api/check").status_code == 401
+        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+        r = c.post("/login", data={"csrf": "x", "password": "正确的密码"})
+        assert r.status_code == 403
+        for _ in range(5):
+            r = c.post("/login", data={"csrf": token, "password": "错误"})
+            assert r.status_code == 401 and "密码不正确" in r.text
+        r = c.post("/login", data={"csrf": token, "password": "正确的密码"})
+        assert r.status_code == 429 and "5 分钟" in r.text
+    app = create_app(ledger, work_dir=tmp_path / "w2", password="正确的密码")
+    with TestClient(app) as c:
+        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+        r = c.post("/login", data={"csrf": token, "password": "正确的密码"}, follow_redirects=False)
+        assert r.status_code == 303
+        cookie = r.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+        assert c.get("/api/check?as_of=" + AS_OF).status_code == 200
+
+
+def test_a_foreign_origin_cannot_post(client):
+    token = csrf_of(client)
+    r = client.post("/mail", data={"csrf": token, "month": "2025-12", "confirm": "yes"},
+                    headers={"origin": "http://evil.example"})
+    assert r.status_code == 403
+
+
+def test_a_rebound_host_name_is_refused(ledger, tmp_path):
+    app = create_app(ledger, work_dir=tmp_path / "w", allowed_hosts={"127.0.0.1", "localhost"})
+    with TestClient(app, base_url="http://attacker.example") as c:
+        assert c.get("/").status_code == 400
+    with TestClient(app, base_url="http://127.0.0.1:8765") as c:
+        assert c.get("/").status_code == 200
+
+
+def test_serve_refuses_another_host_without_a_password(ledger, monkeypatch, capsys):
+    monkeypatch.delenv("JSJB_WEB_PASSWORD", raising=False)
+    assert serve(str(ledger), host="0.0.0.0", port=free_port(), open_browser=False) == 2
+    assert "JSJB_WEB_PASSWORD" in capsys.readouterr().err
+
+
+def test_serve_says_when_the_port_is_taken(ledger, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        assert serve(str(ledger), host="127.0.0.1", port=s.getsockname()[1], open_browser=False) == 2
+    assert "端口" in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
