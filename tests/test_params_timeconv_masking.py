@@ -71,6 +71,37 @@ def test_blank_and_bad_dates(value, is_bad):
     assert bool(bad.iloc[0]) is is_bad
 
 
+@pytest.mark.parametrize("value, code", [
+    ("3025-03-03", "E_DATE_RANGE"), ("9999-12-31", "E_DATE_RANGE"), ("0205-03-03", "E_DATE_RANGE"),
+    (dt.datetime(3025, 3, 3), "E_DATE_RANGE"), (dt.date(1899, 12, 31), "E_DATE_RANGE"),
+    (np.datetime64("2262-04-12"), "E_DATE_RANGE"), (1e30, "E_DATE_RANGE"), (float("inf"), "E_DATE_RANGE"),
+    (2958466, "E_DATE_RANGE"), ("2025-03-03 9:75", "E_TIME_OF_DAY"), ("2025-03-03 25:00", "E_TIME_OF_DAY"),
+    ("2025年3月3日 10时61分", "E_TIME_OF_DAY"), ("2025-03", "E_DATE_INCOMPLETE"), ("2025年3月", "E_DATE_INCOMPLETE"),
+    ("2025-02-29", "E_DATE_FORMAT"),
+])
+def test_values_outside_the_window_or_impossible_are_bad_with_a_reason(value, code):
+    """Years 1900–2199 only (timeconv.WINDOW); no exception, whatever the cell holds."""
+    from jsjb.core.timeconv import problem
+
+    for column in (pd.Series([value], dtype=object), pd.Series([value, "2025-03-03 10:00"], dtype=object)):
+        times, bad = to_timestamps(column)
+        assert pd.isna(times.iloc[0]) and bool(bad.iloc[0])
+        assert problem(value) == code
+    if isinstance(value, str):           # the reader's Arrow text column takes its own fast path
+        arrow = pd.Series([value, "2025-03-03 10:00:00"], dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        times, bad = to_timestamps(arrow)
+        assert bad.tolist() == [True, False] and times.iloc[1] == pd.Timestamp("2025-03-03 10:00")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("1900-01-01", "1900-01-01 00:00:00"), ("2199-12-31 23:59:59", "2199-12-31 23:59:59"),
+    ("2025-03-03 23:59:59", "2025-03-03 23:59:59"), ("2025/3/3 0:00", "2025-03-03 00:00:00"),
+])
+def test_the_edges_of_the_window_and_the_clock_are_accepted(value, expected):
+    times, bad = to_timestamps(pd.Series([value], dtype=object))
+    assert not bad.iloc[0] and times.iloc[0] == pd.Timestamp(expected)
+
+
 @pytest.mark.parametrize("name, masked", [("张三", "张*"), ("王小明", "王**"), ("欧阳娜娜", "欧阳**"),
                                           ("司马光", "司马*"), ("诸葛亮", "诸葛*"), ("欧阳", "欧*"), (None, None)])
 def test_mask_name(name, masked):

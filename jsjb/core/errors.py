@@ -2,6 +2,8 @@
 a macro into an alert box, a UDF into a short message in the cell.
 
 Messages are user-facing Simplified Chinese and name what is wrong and how to fix it.
+Every error also has a stable ``code`` (a class attribute, the same family as ``Issue.code`` in
+``codes.py``): doors decide by class or code, never by searching the message text.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ class LedgerError(Exception):
     """Base of every error the product reports to a user."""
 
     exit_code = 2
+    code = "E_LEDGER"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: str | None = None):
         super().__init__(message)
         self.message = message
+        if code is not None:
+            self.code = code
 
     def __str__(self) -> str:
         return self.message
@@ -22,6 +27,8 @@ class LedgerError(Exception):
 
 class HolidayDataMissing(LedgerError):
     """A date falls in a year for which no holiday arrangement is known (R1)."""
+
+    code = "E_HOLIDAY_YEAR"
 
     def __init__(self, year: int):
         self.year = int(year)
@@ -35,6 +42,8 @@ class HolidayDataMissing(LedgerError):
 class InvalidValue(LedgerError):
     """One input value (a UDF argument, a CLI option, a cell) cannot be used."""
 
+    code = "E_VALUE"
+
     def __init__(self, what: str, value: object, reason: str):
         self.what, self.value, self.reason = what, value, reason
         super().__init__(f"{what}的值“{_show(value)}”无效：{reason}")
@@ -43,15 +52,21 @@ class InvalidValue(LedgerError):
 class ParameterError(InvalidValue):
     """A value on the 参数 sheet is not valid for its parameter."""
 
+    code = "E_PARAMETER"
+
 
 class LedgerFileError(LedgerError):
-    """The ledger file is missing, not .xlsx, unreadable, or lacks the 工单台账 sheet."""
+    """The ledger file is missing, not .xlsx, unreadable (damaged, encrypted, a sheet that
+    cannot be parsed, parts too large to unpack), or lacks the 工单台账 sheet."""
+
+    code = "E_FILE"
 
 
 class InvalidRows(LedgerError):
     """Rows failed validation where the job cannot go on without them (e.g. 考核录入 maxima)."""
 
     exit_code = 1
+    code = "E_ROWS"
 
 
 def _show(value: object, limit: int = 40) -> str:

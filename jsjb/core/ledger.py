@@ -95,6 +95,18 @@ class Ledger:
     def enterprise_names(self) -> list[str]:
         return [str(x) for x in self.enterprises["企业名称"].tolist()]
 
+    def invalid_rows(self) -> set[int]:
+        """Excel rows of 工单台账 with a cell the program cannot use (R21: the row is invalid,
+        the rest of the ledger runs). Row-rule findings (e.g. 办结时间 before 派单时间) come
+        from ``validate``; a door wanting every invalid row takes the error issues of both."""
+        return {i.row for i in self.issues
+                if i.sheet == S.SHEET_TICKETS and i.level == ERROR and i.row and i.row >= S.FIRST_DATA_ROW}
+
+    def sheet_issues(self) -> list[Issue]:
+        """Findings about whole sheets or columns (a missing contract column: row 1), which
+        every job should show before its result."""
+        return [i for i in self.issues if i.row is None or i.row < S.FIRST_DATA_ROW]
+
 
 # -- parsing ----------------------------------------------------------------------------------
 def _text(col: pd.Series) -> pd.Series:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core import codes as C
 from ..core import schema as S
 from ..core.errors import LedgerFileError
 from ..core.ledger import Ledger, build
@@ -65,21 +66,21 @@ def inspect_zip(p: Path) -> None:
     if head == OLE_MAGIC:
         raise LedgerFileError(
             f"{p.name} 是加密（设置了打开密码）的工作簿或旧版 .xls 文件，无法读取："
-            f"请在 Excel/WPS 中取消打开密码，并另存为“Excel 工作簿(*.xlsx)”后重试。")
+            f"请在 Excel/WPS 中取消打开密码，并另存为“Excel 工作簿(*.xlsx)”后重试。", C.FILE_ENCRYPTED)
     if not zipfile.is_zipfile(p):
         raise LedgerFileError(
             f"无法打开台账文件 {p.name}：文件已损坏或不是有效的 Excel 工作簿（.xlsx 应为 zip 格式）。"
-            f"请在 Excel/WPS 中打开并另存为“Excel 工作簿(*.xlsx)”后重试。")
+            f"请在 Excel/WPS 中打开并另存为“Excel 工作簿(*.xlsx)”后重试。", C.FILE_DAMAGED)
     try:
         with zipfile.ZipFile(p) as z:
             parts = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise LedgerFileError(f"无法打开台账文件 {p.name}：文件已损坏（zip 目录无法读取）。") from e
+        raise LedgerFileError(f"无法打开台账文件 {p.name}：文件已损坏（zip 目录无法读取）。", C.FILE_DAMAGED) from e
     names = {i.filename for i in parts}
     if "xl/workbook.xml" not in names and not any(n.endswith("/workbook.xml") for n in names):
-        raise LedgerFileError(f"{p.name} 不是 Excel 工作簿（缺少工作簿结构）：请使用 .xlsx 格式的台账。")
+        raise LedgerFileError(f"{p.name} 不是 Excel 工作簿（缺少工作簿结构）：请使用 .xlsx 格式的台账。", C.FILE_DAMAGED)
     if any(i.flag_bits & 0x1 for i in parts):
-        raise LedgerFileError(f"{p.name} 中的内容已加密，无法读取：请取消加密后另存为 .xlsx 重试。")
+        raise LedgerFileError(f"{p.name} 中的内容已加密，无法读取：请取消加密后另存为 .xlsx 重试。", C.FILE_ENCRYPTED)
     total = 0
     for i in parts:
         total += i.file_size
@@ -87,11 +88,11 @@ def inspect_zip(p: Path) -> None:
         if i.file_size > MAX_PART or (i.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
             raise LedgerFileError(
                 f"{p.name} 中的部件 {i.filename} 解压后达 {_mb(i.file_size)}（压缩比 {ratio:,.0f}:1），"
-                f"远超任何台账的正常大小（一百万行台账约 900 MB），可能已损坏或被恶意构造，已拒绝读取。")
+                f"远超任何台账的正常大小（一百万行台账约 900 MB），可能已损坏或被恶意构造，已拒绝读取。", C.FILE_TOO_LARGE)
     if total > MAX_TOTAL:
         raise LedgerFileError(
             f"{p.name} 解压后共 {_mb(total)}，超过可处理的上限 {_mb(MAX_TOTAL)}"
-            f"（一百万行台账约 900 MB）：请删除多余的工作表或拆分台账后重试。")
+            f"（一百万行台账约 900 MB）：请删除多余的工作表或拆分台账后重试。", C.FILE_TOO_LARGE)
 
 
 def _open(p: Path):
@@ -101,7 +102,8 @@ def _open(p: Path):
     try:
         return fastexcel.read_excel(str(p))
     except Exception as e:  # fastexcel raises its own error types for every kind of bad file
-        raise LedgerFileError(f"无法打开台账文件 {p.name}：文件已损坏或不是有效的 Excel 工作簿（{type(e).__name__}）") from e
+        raise LedgerFileError(f"无法打开台账文件 {p.name}：文件已损坏或不是有效的 Excel 工作簿（{type(e).__name__}）",
+                              C.FILE_DAMAGED) from e
 
 
 def _sheet(reader, name: str, wanted: tuple[str, ...] | None = None, file: str = "") -> pd.DataFrame:
@@ -113,7 +115,7 @@ def _sheet(reader, name: str, wanted: tuple[str, ...] | None = None, file: str =
     except Exception as e:  # noqa: BLE001 - fastexcel/calamine raise their own types
         raise LedgerFileError(
             f"无法读取{file}中的“{name}”工作表：该表已损坏或内容无法解析（{type(e).__name__}）。"
-            f"请在 Excel/WPS 中打开台账，检查该表后另存为 .xlsx 重试。") from e
+            f"请在 Excel/WPS 中打开台账，检查该表后另存为 .xlsx 重试。", C.SHEET_UNREADABLE) from e
     names = [str(c).strip() for c in table.column_names]
     keep = [i for i, c in enumerate(names) if (wanted is None or c in wanted) and c not in names[:i]]
     table = table.select(keep).rename_columns([names[i] for i in keep])
