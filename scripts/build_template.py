@@ -1,14 +1,81 @@
 """Regenerate workbook/ledger_template.xlsx from the core's schema (``make template``).
 
 The file is committed; tests/test_template.py fails if it drifts from this generator (compared
-semantically: sheets, cells, formulas, drop-downs, tables, highlighting — not bytes)."""
+semantically: sheets, cells, formulas, drop-downs, tables, highlighting — not bytes).
 
+    python scripts/build_template.py                 # workbook/ledger_template.xlsx (add-in formulas)
+    python scripts/build_template.py --plain PATH    # the plain ledger (native formulas, #13), empty
+    python scripts/build_template.py --picture       # docs/images/plain_ledger.png, as LibreOffice shows it
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import tempfile
 from pathlib import Path
 
 from jsjb.io.ledger_book import write_ledger
+from jsjb.io.plain_book import write_plain_ledger
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "workbook" / "ledger_template.xlsx"
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "workbook" / "ledger_template.xlsx"
+PICTURE = ROOT / "docs" / "images" / "plain_ledger.png"
+SHOWN = ("工单编号", "派单时间", "时限类型", "延期1工作日", "挂单开始", "挂单结束", "办结时间",
+         "办理期限", "材料截止", "状态", "是否及时", "提示")
+
+
+def picture(png: Path = PICTURE) -> None:
+    """The plain ledger built from the bundled sample, opened and computed by LibreOffice
+    (soffice → PDF → pdftoppm), a readable subset of columns: docs/images/plain_ledger.png."""
+    import openpyxl
+
+    from jsjb.core.sample import generate
+    from jsjb.io.plain_book import read_ledger_sheets
+
+    spec = importlib.util.spec_from_file_location("render_docs", ROOT / "scripts" / "render_docs.py")
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    sample = generate(3000, 2025, 8)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        source = work / "sample.xlsx"
+        write_ledger(source, sample.sheets)
+        sheets, params = read_ledger_sheets(source)
+        tickets = sheets["工单台账"]
+        recent = tickets[tickets["派单时间"].map(lambda v: str(v) >= "2025-12-18")]
+        sheets["工单台账"] = recent.tail(24).reset_index(drop=True)
+        plain = work / "plain.xlsx"
+        write_plain_ledger(plain, sheets, params=params, as_of=sample.as_of.to_pydatetime())
+        wb = openpyxl.load_workbook(plain)         # a throw-away copy for the picture only
+        ws = wb["工单台账"]
+        for dim in list(ws.column_dimensions.values()):      # one entry per column, not per group
+            dim.max = dim.min
+        for idx, cell in enumerate(ws[1], start=1):
+            letter = openpyxl.utils.get_column_letter(idx)
+            ws.column_dimensions[letter].hidden = cell.value not in SHOWN
+            ws.column_dimensions[letter].width = 34 if cell.value == "提示" else 16
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.freeze_panes = None
+        shown = work / "plain_picture.xlsx"
+        wb.save(shown)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        render.to_png(shown, png, work, dpi=130)
+
 
 if __name__ == "__main__":
-    write_ledger(TEMPLATE)
-    print(f"已生成 {TEMPLATE}")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--plain", metavar="PATH", help="write the empty plain ledger (native formulas) to PATH")
+    ap.add_argument("--picture", action="store_true", help="render docs/images/plain_ledger.png")
+    args = ap.parse_args()
+    if args.plain:
+        write_plain_ledger(args.plain)
+        print(f"已生成通用公式版台账：{args.plain}")
+    elif args.picture:
+        picture()
+        print(f"已生成 {PICTURE}")
+    else:
+        write_ledger(TEMPLATE)
+        print(f"已生成 {TEMPLATE}")

@@ -31,22 +31,24 @@ def soffice() -> str:
     return exe
 
 
-def profile(root: Path) -> str:
-    """A LibreOffice user profile that recalculates every formula on load; returns its URL."""
+def profile(root: Path, recalc: bool = True) -> str:
+    """A fresh LibreOffice user profile; returns its URL. ``recalc``: recalculate every formula
+    on load; otherwise LibreOffice's default settings (a clerk's installation)."""
     user = root / "user"
     user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(XCU, encoding="utf-8")
+    if recalc:
+        (user / "registrymodifications.xcu").write_text(XCU, encoding="utf-8")
     return root.resolve().as_uri()
 
 
-def convert(path: Path, out_dir: Path, fmt: str = "xlsx", *, timeout: int = 900) -> Path:
+def convert(path: Path, out_dir: Path, fmt: str = "xlsx", *, recalc: bool = True, timeout: int = 900) -> Path:
     """Open ``path`` in LibreOffice (recalculating on load) and save it as ``fmt`` into
     ``out_dir``; returns the new file. ``fmt`` is a --convert-to target (xlsx, pdf, png…)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / ("in" + path.suffix)          # ASCII name: robust against locale issues
         shutil.copy(path, src)
-        url = profile(Path(tmp) / "profile")
+        url = profile(Path(tmp) / "profile", recalc)
         run = subprocess.run([soffice(), f"-env:UserInstallation={url}", "--headless", "--norestore",
                               "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
                              capture_output=True, text=True, timeout=timeout, check=False)
@@ -57,6 +59,7 @@ def convert(path: Path, out_dir: Path, fmt: str = "xlsx", *, timeout: int = 900)
         return target
 
 
-def recalculated(path: Path, out_dir: Path) -> Path:
-    """The workbook as LibreOffice computes it: every formula recalculated, values saved."""
-    return convert(path, out_dir, "xlsx")
+def recalculated(path: Path, out_dir: Path, *, recalc: bool = True) -> Path:
+    """The workbook as LibreOffice computes it: every formula recalculated (or, with
+    ``recalc=False``, as LibreOffice's default settings open it), values saved."""
+    return convert(path, out_dir, "xlsx", recalc=recalc)

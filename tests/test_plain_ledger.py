@@ -95,9 +95,9 @@ def mismatches(core: dict[int, dict], plain: dict[int, dict]) -> list[str]:
     return bad
 
 
-def compare(source: Path, plain: Path, tmp: Path, as_of: dt.datetime) -> tuple[dict, dict]:
+def compare(source: Path, plain: Path, tmp: Path, as_of: dt.datetime, *, recalc: bool = True) -> tuple[dict, dict]:
     core = core_json(source, as_of)
-    values = plain_values(recalculated(plain, tmp / "lo"))
+    values = plain_values(recalculated(plain, tmp / "lo", recalc=recalc))
     bad = mismatches(core, values)
     assert not bad, f"{len(bad)} mismatches, e.g.:\n" + "\n".join(bad[:15])
     return core, values
@@ -126,6 +126,14 @@ def test_sample_ledger_recalculated_by_libreoffice_equals_core(tmp_path):
     assert flagged > 50                                       # the sample exercises the flags
     with_hold = sum(1 for p in values.values() if p[S.STATUS] == S.ST_ON_HOLD)
     print(f"plain ledger = core on {len(core)} rows ({flagged} with flags, {with_hold} on hold)")
+
+
+def test_libreoffice_default_settings_compute_it_too(tmp_path):
+    """A clerk's LibreOffice recalculates nothing on load by default: the file carries no cached
+    results, so the formulas are computed on opening all the same."""
+    source, plain, as_of = _sample_case(tmp_path, 1000)
+    core, _ = compare(source, plain, tmp_path, as_of, recalc=False)
+    assert len(core) == 1000
 
 
 @pytest.mark.skipif(not os.environ.get("JSJB_SLOW"), reason="slow: set JSJB_SLOW=1 (10,000 rows)")

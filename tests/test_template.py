@@ -8,7 +8,7 @@ from outputs import open_in_libreoffice, semantics
 
 from jsjb.cli import main
 from jsjb.core import schema as S
-from jsjb.core.params import PARAMETERS
+from jsjb.core.params import PARAMETERS, Params
 from jsjb.core.scoring import CODES
 from jsjb.io.ledger_book import computed_formulas, write_ledger
 
@@ -97,3 +97,18 @@ def test_template_and_sample_open_in_libreoffice(tmp_path):
     assert main(["sample", str(sample), "--rows", "50", "-q"]) == 0
     opened = open_in_libreoffice([TEMPLATE, sample])
     assert all(opened.values()), opened
+
+
+def test_help_numbers_come_from_the_parameters(tmp_path):
+    """#10: 使用说明 renders 48 h / 3 h / 48 h from the parameters in force, not typed text."""
+    default = "\n".join(str(r[0]) for r in openpyxl.load_workbook(TEMPLATE)[S.SHEET_HELP].iter_rows(values_only=True)
+                        if r[0])
+    assert "期限前48小时" in default and "转办后3小时" in default and "到期前48小时内" in default
+    path = tmp_path / "p.xlsx"
+    write_ledger(path, params=Params({"materials_hours": 36, "reply_hours": 2, "warning_hours": 24}))
+    wb = openpyxl.load_workbook(path)
+    text = "\n".join(str(r[0]) for r in wb[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
+    assert "期限前36小时" in text and "转办后2小时" in text and "到期前24小时内" in text
+    assert "48小时" not in text
+    values = {r[0]: r[1] for r in wb[S.SHEET_PARAMS].iter_rows(min_row=2, values_only=True)}
+    assert values["materials_hours"] == 36 and values["reply_hours"] == 2

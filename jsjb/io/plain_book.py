@@ -429,6 +429,7 @@ def _calendar_sheet(wb, f, until: int) -> None:
         ws.set_column(j, j, w, f["d"] if j == 0 else None)
     hol = f"'{S.SHEET_HOLIDAYS}'"
     epoch = dt.datetime(1970, 1, 1)
+    year_row = 2                        # CALENDAR_FIRST is a 1 January
     for i, d in enumerate(days, start=1):
         r = i + 1
         ws.write_datetime(i, 0, epoch + dt.timedelta(days=int(d)), f["d"])
@@ -437,7 +438,13 @@ def _calendar_sheet(wb, f, until: int) -> None:
         ws.write_formula(i, 2, f'=IFERROR(INDEX({hol}!$B:$B,MATCH(A{r},{hol}!$A:$A,0))&"","")')
         ws.write_formula(i, 3, f'=IF(C{r}="工作日",1,IF(C{r}="休息日",0,IF(B{r}="工作日",1,'
                                f'IF(B{r}="休息日",0,IF(WEEKDAY(A{r},2)<6,1,0)))))')
-        ws.write_formula(i, 4, f"=D{r}" if r == 2 else f"=E{r - 1}+D{r}")
+        # running count without a row-to-row chain (deep chains defeat lazy evaluation on load):
+        # a year's first day sums from the top, the other days from their year's first day
+        if (epoch + dt.timedelta(days=int(d))).timetuple().tm_yday == 1:
+            year_row = r
+            ws.write_formula(i, 4, f"=SUM($D$2:D{r})")
+        else:
+            ws.write_formula(i, 4, f"=E{year_row}+SUM(D{year_row + 1}:D{r})")
     last = len(days) + 1
     wb.define_name(N_CAL_FIRST, f"='{SHEET_CALENDAR}'!$A$2")
     wb.define_name(N_CAL_WORK, f"='{SHEET_CALENDAR}'!$D$2:$D${last}")
@@ -529,3 +536,17 @@ def _drop_cached_results(path: str) -> None:
             if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
                 data = _CACHED.sub(r"\1\2", data.decode("utf-8")).encode("utf-8")
             z.writestr(info, data)
+
+
+def write_plain_from(path: str | os.PathLike, source: str | os.PathLike | None = None, *,
+                     as_of: dt.datetime | pd.Timestamp | None = None) -> Path:
+    """``jsjb template PATH --plain [--from LEDGER]`` in one call: the plain ledger at ``path``,
+    filled from ``source`` (its tickets, other sheets and parameters) when given. The source is
+    only read; writing onto it is refused (R21). Whether ``path`` may be replaced at all
+    (``--force``) is the caller's decision."""
+    if source is None:
+        return write_plain_ledger(path, as_of=as_of)
+    if Path(path).resolve() == Path(source).resolve():
+        raise LedgerError(f"不能把通用公式版台账写到原台账 {Path(source).name} 上：请换一个文件名（原台账不会被修改）。")
+    sheets, params = read_ledger_sheets(source)
+    return write_plain_ledger(path, sheets, params=params, as_of=as_of)
