@@ -154,7 +154,7 @@ def assess(book, progress, year=None, as_of=None, out=None, docx=False):
 
 @button
 def dispatch(book, progress, as_of=None, out=None):
-    """日调度：在“日调度”表列出需督办的工单（超期、未确认归属、临期、材料将到期、延期申请将截止、挂单），
+    """日调度：在“日调度”表列出需督办的工单（超期、未确认归属、临期、材料逾期、材料将到期、延期申请将截止、挂单），
     并在台账旁保存办公室和各企业的督办清单。"""
     source = _source(book, progress)
     result = jobs.dispatch(source, as_of=as_of, out_dir=_out(source, out), progress=progress)

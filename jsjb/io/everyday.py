@@ -42,8 +42,7 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         wb, f = _new_workbook(tmp)
         sh = Sheet(wb, f, "汇总")
         sh.title(f"{OFFICE}“接诉即办”日调度（{when}）")
-        sh.line(f"需督办工单 {len(dl.items)} 件。优先级：1 超期未办结 · 2 未确认归属 · 3 临期 · 4 材料将到期 · "
-                f"5 延期申请将截止 · 6 挂单中。明细见“督办清单”工作表（来话人信息不在本表中）。")
+        sh.line(f"需督办工单 {len(dl.items)} 件。优先级：{dl.legend}。明细见“督办清单”工作表（来话人信息不在本表中）。")
         sh.row += 1
         counts = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
         sh.table(counts)
