@@ -421,8 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     json_arg(c)
     docx_args(c)
 
-    c = command("dispatch", "日调度：需督办的工单（超期、未确认归属、临期、材料逾期、材料将到期、延期申请将截止、挂单），按企业分组",
-                cmd_dispatch)
+    c = command("dispatch", "日调度：需督办的工单（超期、未确认归属、临期、材料逾期、材料将到期、延期申请将截止、挂单），"
+                            "按企业分组", cmd_dispatch)
     ledger_arg(c)
     as_of_arg(c)
     out_dir_arg(c)
