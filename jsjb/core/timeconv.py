@@ -193,7 +193,10 @@ def _homogeneous(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     if kind in ("datetime", "datetime64"):
         times = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
         try:
-            converted = pd.to_datetime(filled.map(_native), errors="coerce")
+            try:
+                converted = pd.to_datetime(filled, errors="coerce")
+            except (ValueError, TypeError, OverflowError):       # mixed zones, odd objects
+                converted = pd.to_datetime(filled.map(_native), errors="coerce")
             if getattr(converted.dt, "tz", None) is not None:
                 converted = converted.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
         except (ValueError, TypeError, OverflowError):
