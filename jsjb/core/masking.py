@@ -10,8 +10,12 @@
   Writers write every string as a string cell; :func:`is_formula_like` lets tests check it.
 
 Over-masking a number is acceptable; leaking one is not (R19). So the number patterns are wide:
-any digit run of 7 or more, any 11-digit run starting ``1[3-9]`` with separators between digits,
-landlines with area codes in brackets or not, ID numbers of 15 and 18 digits spaced or not.
+any digit run of 7 or more, any 11 digits starting ``1[3-9]`` with separators between them (and
++86/0086/86 before), landlines with area codes in brackets or not and extensions, 400/800 numbers,
+ID numbers of 15 and 18 digits spaced or not, long numbers in groups of four, numbers in Chinese
+numerals, messenger accounts after their keyword, e-mail addresses (also ``(at)``, ``#``, full-width)
+and IPv4/IPv6 addresses. Masks are ASCII text: ``139****5678``, ``0477-*****45``, ``150602****…``,
+``[邮箱已隐去]``, ``[IP已隐去]``, ``[地址已隐去]``. tests/test_masking.py holds the table of spellings.
 """
 
 from __future__ import annotations
@@ -43,7 +47,6 @@ _FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
 # -- building blocks of the number patterns ----------------------------------------------------
 _D = "[0-9\uff10-\uff19]"                         # ASCII or full-width digit
-_ND = "[^0-9\uff10-\uff19]"
 # between digits people type: spaces (also 　), dashes of every width, 一 typed as a dash,
 # dots (also ．), middle dots, slash, underscore
 _SEP = "[\\s\\-\uff0d\u2010-\u2015\u2212\u4e00.\uff0e\u00b7\u30fb/_]"
@@ -51,13 +54,6 @@ _G = f"{_SEP}{{0,3}}"                             # a gap between two digits
 _NB = "(?<![0-9\uff10-\uff19*])"                  # no digit (or mask) just before
 _NA = "(?![0-9\uff10-\uff19])"                    # no digit just after
 _CC = f"(?:[(\uff08]?(?:[+\uff0b]|00|\uff10\uff10)?{_G}(?:86|\uff18\uff16)[)\uff09]?{_G})"   # +86 0086 86 (+86)
-
-
-def _digits(n: int, first: str = _D) -> str:
-    """``n`` digits, the first from ``first``, with a gap allowed before each following one."""
-    return first + f"(?:{_G}{_D})" * (n - 1) if n > 1 else first
-
-
 
 
 def _cls(ascii_digits: str) -> str:
@@ -70,7 +66,7 @@ def _seq(*parts: str) -> str:
     return _G.join(parts)
 
 
-_ANY = _cls("0123456789")
+_ANY = _cls("0123456789")                                # any digit
 _MONTH = f"(?:{_seq(_cls('0'), _cls('123456789'))}|{_seq(_cls('1'), _cls('012'))})"
 _DAY = f"(?:{_seq(_cls('0'), _cls('123456789'))}|{_seq(_cls('12'), _ANY)}|{_seq(_cls('3'), _cls('01'))})"
 _REGION = _seq(_cls("123456789"), *[_ANY] * 5)           # ID numbers never begin with 0
@@ -107,7 +103,7 @@ _ALTERNATIVES = (
     # ID numbers: 18 digits (last may be X) or 15, spaced or not, with a valid birth date
     ("id", f"{_NB}(?:{_ID18}|{_ID15}){_NA}"),
     # mobile numbers, with +86 / 0086 / 86 prefixes and any gaps between digits
-    ("mobile", f"{_NB}{_CC}?(?P<mob>{_digits(1, '[1１]')}{_G}{_digits(10, '[3-9３-９]')}){_NA}"),
+    ("mobile", f"{_NB}{_CC}?(?P<mob>{_seq(_cls('1'), _cls('3456789'), *[_ANY] * 9)}){_NA}"),
     # service numbers 400 / 800
     ("service", f"{_NB}[48４８]{_G}[0０]{_G}[0０](?:{_G}{_D}){{7}}{_NA}"),
     # landlines with area code: 0477-8512345, (0477)8512345, +86 477 8512345, 0477-8512345转123
