@@ -60,6 +60,18 @@ __all__ = ["JSJB_WORKDAY", "JSJB_NETWORKDAYS", "JSJB_DEADLINE", "JSJB_STATUS", "
            "JSJB_MATERIALS_DUE", "JSJB_REPLY_DUE", "JSJB_TIMELY", "JSJB_FLAGS"]
 
 
+def _described(template: str):
+    """The function's description with the numbers of the parameters' defaults filled in (R-numbers a
+    user reads come from jsjb.core.params, never typed twice); the 参数 sheet may change them."""
+    from jsjb.core.params import PARAMETERS, display
+
+    def wrap(func):
+        values = {p.code: display(p.default) for p in PARAMETERS}
+        func.__doc__ = template.format(**values) + "（数值为默认参数，可在“参数”表修改）"
+        return func
+    return wrap
+
+
 def _safe(body, *args):
     """Run a UDF body; turn every failure into messages in the result cells (never raise)."""
     try:
@@ -240,8 +252,8 @@ def _is_zero(v) -> bool:
 @xw.arg("hold_end", err_to_str=True, doc="可选：挂单结束")
 @xw.arg("as_of", err_to_str=True, doc=AS_OF_DOC)
 @xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
+@_described("工单状态：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期（到期前{warning_hours}小时内）/ 在办。")
 def JSJB_STATUS(deadline, closed, returned=None, hold_start=None, hold_end=None, as_of=None, params=None):
-    """工单状态：已退回 / 挂单中 / 已办结 / 超期未办结 / 临期（到期前48小时内）/ 在办。"""
     return _safe(_status, deadline, closed, returned, hold_start, hold_end, as_of, params)
 
 
@@ -319,8 +331,8 @@ def _rate(r) -> float | None:
 @xw.arg("deadline", err_to_str=True, doc="办理期限：JSJB_DEADLINE 的结果")
 @xw.arg("dispatched", err_to_str=True, doc="派单时间")
 @xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
+@_described("回复材料截止时间：办理期限前{materials_hours}小时；若早于派单时间，则为办理期限本身（第13条）。")
 def JSJB_MATERIALS_DUE(deadline, dispatched, params=None):
-    """回复材料截止时间：办理期限前48小时；若早于派单时间，则为办理期限本身（第13条）。"""
     return _safe(_materials, deadline, dispatched, params)
 
 
@@ -338,8 +350,8 @@ def _materials(deadline, dispatched, prm):
 @xw.func(**UDF)
 @xw.arg("forwarded", err_to_str=True, doc="转办时间：一个单元格或整列")
 @xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
+@_described("企业答复是否本企业工单的时限：转办后{reply_hours}小时（第21条）。")
 def JSJB_REPLY_DUE(forwarded, params=None):
-    """企业答复是否本企业工单的时限：转办后3小时（第21条）。"""
     return _safe(_reply_due, forwarded, params)
 
 
