@@ -294,8 +294,16 @@ def test_enterprise_list_keeps_the_masked_caller_and_text_stays_text(outputs):
     evil = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert evil and all(c.data_type == "s" for c in evil)
     assert all("137****0000" in c.value for c in evil)            # the own number, masked, in the text
+    with_evil = set()
     for path in out.rglob("*.xlsx"):
         assert formulas_in(path) == [], path.name
+        for ws in openpyxl.load_workbook(path).worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if isinstance(c.value, str) and c.value.startswith("=HYPERLINK"):
+                        assert c.data_type == "s", (path.name, c.coordinate)
+                        with_evil.add(path.name)
+    assert {"月通报_2025-12_热力公司.xlsx", "归档.xlsx", "计算结果.xlsx"} <= with_evil
 
 
 def test_masked_compute_output_has_no_address_and_scrubbed_remarks(outputs):
