@@ -284,3 +284,19 @@ def test_check_and_dispatch_warn_about_next_year_in_november(tmp_path, capsys):
     assert main(["dispatch", str(ledger), "--as-of", "2026-12-21T10:00", "--out", str(tmp_path / "o"), "-q"]) == 0
     err = capsys.readouterr().err
     assert "2027" in err and "D1" in err and "N1" not in err.split("2027", 1)[1][:200]
+
+
+@pytest.mark.parametrize("code, value", [("reply_hours", "1e30"), ("warning_hours", "1e30"),
+                                         ("dispatch_lookahead_hours", "99999"), ("response_points", "1e308"),
+                                         ("limit_normal", "1e9")])
+@pytest.mark.parametrize("command", [["check"], ["bulletin", "--month", "2025-12"], ["dispatch"]])
+def test_an_absurd_parameter_is_a_clear_error_not_a_crash(tmp_path, capsys, code, value, command):
+    ledger = write_xlsx(tmp_path / "l.xlsx", {
+        S.SHEET_TICKETS: [list(S.INPUT_NAMES),
+                          full_row(**{S.ID: "A1", S.DISPATCHED: "2025-12-01 09:00", S.LIMIT_TYPE: "一般",
+                                      S.ENTERPRISE: ENTERPRISE})],
+        S.SHEET_PARAMS: [["参数", "值", "说明", "依据"], [code, value, "", ""]]})
+    out = ["--out", str(tmp_path / "o")] if command[0] != "check" else []
+    assert main([command[0], str(ledger), *command[1:], *out, "--as-of", "2026-01-05T10:00", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert code in err and value in err and "Traceback" not in err

@@ -28,6 +28,17 @@ class Parameter:
     minimum: float = 0
     integer: bool = False
 
+    @property
+    def maximum(self) -> float:
+        """The largest value that still means something (a year of hours, 100 points…); above it a
+        typo such as 1e30 would overflow the date arithmetic, so it is refused (R21)."""
+        return MAXIMUM_BY_UNIT.get(self.unit, 1e6)
+
+
+# Upper bounds by unit: a deadline horizon of one year, at most 10 extensions, 10 years of hold,
+# at most 100 points for any score item.
+MAXIMUM_BY_UNIT = {"工作日": 365, "次": 10, "小时": 8760, "月": 120, "分": 100}
+
 
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("count_start_day", False, BOOL, "", "派单当日是否计入办理时限（默认否：从次日起算）",
@@ -104,8 +115,8 @@ def parse_value(param: Parameter, raw: object) -> object:
         number = float(str(raw).strip())
     except ValueError:
         raise ParameterError(what, raw, f"应为数值（单位：{param.unit}）") from None
-    if not math.isfinite(number) or number < param.minimum:
-        raise ParameterError(what, raw, f"应为不小于{param.minimum:g}的数值（单位：{param.unit}）")
+    if not math.isfinite(number) or not param.minimum <= number <= param.maximum:
+        raise ParameterError(what, raw, f"应为{param.minimum:g}到{param.maximum:g}之间的数值（单位：{param.unit}）")
     if param.integer:
         if number != int(number):
             raise ParameterError(what, raw, f"应为整数（单位：{param.unit}）")
