@@ -30,6 +30,9 @@ def picture(png: Path = PICTURE) -> None:
     (soffice → PDF → pdftoppm), a readable subset of columns: docs/images/plain_ledger.png."""
     import openpyxl
 
+    from jsjb.core import schema as S
+    from jsjb.core.ledger import build
+    from jsjb.core.rules import compute
     from jsjb.core.sample import generate
     from jsjb.io.plain_book import read_ledger_sheets
 
@@ -42,9 +45,15 @@ def picture(png: Path = PICTURE) -> None:
         source = work / "sample.xlsx"
         write_ledger(source, sample.sheets)
         sheets, params = read_ledger_sheets(source)
-        tickets = sheets["工单台账"]
-        recent = tickets[tickets["派单时间"].map(lambda v: str(v) >= "2025-12-18")]
-        sheets["工单台账"] = recent.tail(24).reset_index(drop=True)
+        ledger = build(sample.sheets)
+        status = compute(ledger.tickets, ledger.params, ledger.calendar, sample.as_of)[S.STATUS]
+        recent = (ledger.tickets[S.DISPATCHED] >= "2025-11-01").to_numpy()
+        pick = []                         # a mix of statuses from the last weeks, in dispatch order
+        for name, count in ((S.ST_OVERDUE, 5), (S.ST_DUE_SOON, 2), (S.ST_OPEN, 3), (S.ST_ON_HOLD, 2),
+                            (S.ST_RETURNED, 2), (S.ST_CLOSED, 10)):
+            pick += list(ledger.tickets.index[(status == name).to_numpy() & recent][-count:])
+        rows = sorted(int(r) - 2 for r in ledger.tickets.loc[pick, "_row"])
+        sheets["工单台账"] = sheets["工单台账"].iloc[rows].reset_index(drop=True)
         plain = work / "plain.xlsx"
         write_plain_ledger(plain, sheets, params=params, as_of=sample.as_of.to_pydatetime())
         wb = openpyxl.load_workbook(plain)         # a throw-away copy for the picture only
