@@ -300,3 +300,21 @@ def test_an_absurd_parameter_is_a_clear_error_not_a_crash(tmp_path, capsys, code
     assert main([command[0], str(ledger), *command[1:], *out, "--as-of", "2026-01-05T10:00", "-q"]) == 2
     err = capsys.readouterr().err
     assert code in err and value in err and "Traceback" not in err
+
+
+def test_check_names_both_enterprises_of_a_shared_short_name_and_accepts_several_addresses(tmp_path, capsys):
+    ledger = write_xlsx(tmp_path / "l.xlsx", {
+        S.SHEET_TICKETS: [list(S.INPUT_NAMES),
+                          full_row(**{S.ID: "A1", S.DISPATCHED: "2025-12-01 09:00", S.LIMIT_TYPE: "一般",
+                                      S.ENTERPRISE: "甲公司"})],
+        S.SHEET_ENTERPRISES: [["企业名称", "简称", "联系人", "邮箱"],
+                              ["甲公司", "热力", "", "a@example.invalid；b@example.invalid"],
+                              ["乙公司", "热力", "", "c@example.invalid"],
+                              ["丙公司", "丙", "", "d@example.invalid\nBcc: e@example.invalid"]]})
+    code, data = run_json(capsys, ["check", str(ledger), "--json", "-q"])
+    assert code == 1
+    shared = [e for e in data["errors"] if e["column"] == "简称"]
+    assert [e["row"] for e in shared] == [2, 3]
+    assert "乙公司" in shared[0]["message"] and "甲公司" in shared[1]["message"]
+    mail = [w for w in data["warnings"] + data["errors"] if w["column"] == "邮箱"]
+    assert [w["row"] for w in mail] == [4] and "换行" in mail[0]["message"]

@@ -37,6 +37,7 @@ VISIT_NOT_CLOSED = "W_VISIT_NOT_CLOSED"
 NO_ENTERPRISE = "W_NO_ENTERPRISE"
 UNKNOWN_ENTERPRISE = "E_UNKNOWN_ENTERPRISE"
 EMAIL = "W_EMAIL"
+DUPLICATE_SHORT = "E_DUPLICATE_SHORT"
 HOLIDAY_YEAR = "E_HOLIDAY_YEAR"
 # -- the sheet as a whole -----------------------------------------------------------------------
 COLUMN_MISSING = "E_COLUMN_MISSING"
@@ -72,7 +73,8 @@ MESSAGES: dict[str, str] = {
     VISIT_NOT_CLOSED: "有回访结果但工单未办结",
     NO_ENTERPRISE: "未填写承办企业：该工单不计入任何企业的统计",
     UNKNOWN_ENTERPRISE: "“{value}”不在“承办企业”表中，请核对名称或先在该表中添加",
-    EMAIL: "邮箱地址格式不正确",
+    EMAIL: "邮箱地址有误（{detail}）：该地址不会收到通报，多个邮箱请用分号分隔",
+    DUPLICATE_SHORT: "“{name}”的简称“{value}”与{other}相同：简称用于区分各企业的通报文件和邮件，请改为不同的简称",
     HOLIDAY_YEAR: "缺少{year}年的节假日安排，无法计算期限：请在“节假日”表录入{year}年放假调休安排",
     COLUMN_MISSING: "表头中没有“{column}”列，{needed}无法计算：请按模板恢复该列的名称",
     COLUMN_MISSING_WARN: "表头中没有“{column}”列，{needed}将视为空白：请按模板恢复该列的名称",

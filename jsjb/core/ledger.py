@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import codes as C
 from . import schema as S
+from .addresses import parse_addresses
 from .calendar import Override, WorkCalendar
 from .errors import InvalidValue, LedgerError
 from .params import Params
@@ -234,9 +235,22 @@ def parse_enterprises(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issu
     for _, r in frame[dup].iterrows():
         issues.append(issue(C.DUPLICATE, int(r["_row"]), "企业名称", r["企业名称"], S.SHEET_ENTERPRISES,
                             first=int(first[r["企业名称"]])))
-    bad_mail = frame["邮箱"].notna() & ~frame["邮箱"].fillna("").str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-    for _, r in frame[bad_mail].iterrows():
-        issues.append(issue(C.EMAIL, int(r["_row"]), "邮箱", r["邮箱"], S.SHEET_ENTERPRISES))
+    for row, cell in zip(frame["_row"], frame["邮箱"]):
+        if cell is None:
+            continue
+        _, invalid, refused = parse_addresses(cell)
+        if refused or invalid:
+            issues.append(issue(C.EMAIL, int(row), "邮箱", cell, S.SHEET_ENTERPRISES,
+                                detail=refused or f"无效的地址：{'、'.join(invalid)}"))
+    # R22: the 简称 names an enterprise's files and mail; two enterprises must not share one
+    shorts = frame[frame["简称"].notna()]
+    for short, group in shorts.groupby("简称", sort=False):
+        if len(group) > 1:
+            names = group["企业名称"].tolist()
+            for row, name in zip(group["_row"], names):
+                others = "、".join(f"“{n}”" for n in names if n != name)
+                issues.append(issue(C.DUPLICATE_SHORT, int(row), "简称", short, S.SHEET_ENTERPRISES,
+                                    name=name, other=others))
     return frame.drop(columns="_row"), issues
 
 

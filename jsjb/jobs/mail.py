@@ -75,7 +75,7 @@ def sent_before(source: Source, period: str) -> dict[str, set[str]]:
 
 def plan(folder, ledger, period: str | None = None, *, resend: bool = False, progress: Progress = quiet) -> tuple[
         Source, str, list[Delivery]]:
-    from ..io.mailer import parse_addresses
+    from ..core.addresses import parse_addresses
     from ..io.reports import ambiguous_short_names, enterprise_file_tag
 
     folder = Path(folder)
