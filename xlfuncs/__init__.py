@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from jsjb.core import codes as C
 from jsjb.core import schema as S
 from jsjb.core.calendar import NO_YEAR, from_day_number
 from jsjb.core.errors import LedgerError
@@ -178,19 +179,22 @@ def _evaluate(raw: pd.DataFrame, cal, prm: Params, as_of):
     for issue in issues:
         if errors[issue.row] is None:
             label = ARG_LABELS.get(issue.column, issue.column)
-            errors[issue.row] = f"{ERROR_PREFIX}{label}“{issue.value}”{_reason(issue.message)}"
+            errors[issue.row] = f"{ERROR_PREFIX}{label}“{issue.value}”{_reason(issue)}"
     kept = typed["_row"].to_numpy()
     computed = compute(typed, prm, cal, pd.Timestamp(as_of))
     return typed, computed, errors, kept
 
 
-def _reason(message: str) -> str:
-    if "不在下拉选项中" in message:
-        return "无效，" + message.split("（", 1)[-1].rstrip("）")
-    if "日期时间" in message:
+def _reason(issue) -> str:
+    """The short cell text for a parse finding, chosen by its code (never by its message text)."""
+    if issue.code in C.DATE_CODES:
         return "不是有效的日期时间"
-    if "工作日数" in message:
+    if issue.code == C.DAYS:
         return "不是有效的工作日数"
+    if issue.code == C.VOCAB:
+        column = S.COLUMNS.get(issue.column)
+        choices = "、".join(column.vocab) if column is not None and column.vocab else ""
+        return f"无效，可选：{choices}" if choices else "无效"
     return "无效"
 
 
