@@ -105,7 +105,7 @@ def frame_values(frame: pd.DataFrame) -> list[list]:
     return rows
 
 
-def write_sheet(book, name: str, blocks: list[list[list]], *, date_columns: dict[int, str] | None = None):
+def write_sheet(book, name: str, blocks: list[list[list]]):
     """Replace the content of output sheet ``name`` with the given blocks of rows (stacked,
     one blank row between blocks). Creates the sheet after the last one if missing."""
     if name not in OUTPUT_SHEETS:
