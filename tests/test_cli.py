@@ -318,3 +318,17 @@ def test_check_names_both_enterprises_of_a_shared_short_name_and_accepts_several
     assert "乙公司" in shared[0]["message"] and "甲公司" in shared[1]["message"]
     mail = [w for w in data["warnings"] + data["errors"] if w["column"] == "邮箱"]
     assert [w["row"] for w in mail] == [4] and "换行" in mail[0]["message"]
+
+
+def test_a_renamed_contract_column_is_surfaced_by_every_job(tmp_path, capsys):
+    """R21: renaming 办结时间 to 办结日期 must not silently publish 解决率 0%: check errs, jobs say so."""
+    header = [("办结日期" if n == S.CLOSED else n) for n in S.INPUT_NAMES]
+    row = full_row(**{S.ID: "A1", S.DISPATCHED: "2025-12-01 09:00", S.LIMIT_TYPE: "一般", S.ENTERPRISE: ENTERPRISE,
+                      S.CLOSED: "2025-12-02 09:00"})
+    ledger = write_xlsx(tmp_path / "l.xlsx", {S.SHEET_TICKETS: [header, row]})
+    code, data = run_json(capsys, ["check", str(ledger), "--json", "-q"])
+    assert code == 1 and any(e["column"] == S.CLOSED and e["code"] == "E_COLUMN_MISSING" for e in data["errors"])
+    for argv in (["bulletin", "--month", "2025-12"], ["dispatch"], ["compute"]):
+        main([argv[0], str(ledger), *argv[1:], "--as-of", "2026-01-05T10:00", "-q",
+              *(["--out", str(tmp_path / "o")] if argv[0] != "compute" else [])])
+        assert "办结时间" in capsys.readouterr().err, argv

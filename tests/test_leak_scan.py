@@ -259,9 +259,6 @@ def test_no_personal_data_in_any_file_written(outputs):
     assert leaks == [], "\n".join(leaks[:40])
 
 
-@pytest.mark.xfail(strict=True, reason="core/narrative.summary removes only the exact 来话人/联系电话/地址 values "
-                                       "before scrub_text; the street and number of the address stay in the 公文 "
-                                       "draft's ticket lists. Fix: scrub_text(text, name=, phone=, address=).")
 def test_no_personal_data_in_the_bulletin_draft(outputs):
     _, out, _, secrets, _ = outputs
     drafts = sorted(out.rglob("*.docx"))

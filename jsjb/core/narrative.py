@@ -200,12 +200,9 @@ def summary(t: pd.DataFrame, i) -> str:
     text = t.at[i, S.CONTENT]
     if _missing(text) or text is None:
         return ""
-    text = str(text)
-    for col in (S.CALLER, S.PHONE, S.ADDRESS):
-        own = t.at[i, col] if col in t.columns else None
-        if not _missing(own) and own is not None and len(str(own).strip()) >= 2:
-            text = text.replace(str(own).strip(), "*" * len(str(own).strip()))
-    text = (scrub_text(text) or "").replace("\n", " ").strip()
+    own = {key: (t.at[i, col] if col in t.columns else None)
+           for key, col in (("name", S.CALLER), ("phone", S.PHONE), ("address", S.ADDRESS))}
+    text = (scrub_text(str(text), **own) or "").replace("\n", " ").strip()
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 

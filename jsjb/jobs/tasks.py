@@ -74,6 +74,13 @@ def stamp(as_of: pd.Timestamp) -> str:
     return f"{as_of:%Y-%m-%d %H:%M}"
 
 
+def _result(job: str, data: dict, files=(), *, evaluated: Evaluated) -> JobResult:
+    """A job's result whose notes start with what is wrong with whole sheets or columns (a renamed
+    contract column would otherwise silently publish wrong figures, R21)."""
+    notes = [i.text() for i in evaluated.ledger.sheet_issues()]
+    return JobResult(job, data, list(files), notes=notes, evaluated=evaluated)
+
+
 def data_error_note(ev: Evaluated) -> list[str]:
     if not ev.errors:
         return []
@@ -158,7 +165,7 @@ def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = Fal
     from ..io.writer import Table, write_tables
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
-    result = JobResult("计算", compute_json(ev), evaluated=ev)
+    result = _result("计算", compute_json(ev), evaluated=ev)
     frame = computed_frame(ev, mask=mask)
     result.tables["计算结果"] = frame
     if out:
@@ -203,7 +210,7 @@ def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx
                                workers=parallel_workers() if workers is None else workers)
     data["files"] = {"bulletin": str(files["bulletin"]),
                      "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
-    result = JobResult("月通报", data, [files["bulletin"], *files["enterprises"].values()], evaluated=ev)
+    result = _result("月通报", data, [files["bulletin"], *files["enterprises"].values()], evaluated=ev)
     result.tables["月通报"] = enterprise_table(rep, MONTHLY_COLUMNS)
     if docx or pdf:
         _docx(result, "bulletin", target / f"月通报_{period.label}.docx", ev, rep, template, pdf, progress)
@@ -226,7 +233,7 @@ def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, d
     with Timer(progress)("写入年度考核工作簿"):
         path = write_assessment(target / f"年度考核_{period.label}.xlsx", rep)
     data["files"] = {"assessment": str(path)}
-    result = JobResult("年度考核", data, [path], evaluated=ev)
+    result = _result("年度考核", data, [path], evaluated=ev)
     result.tables["年度考核"] = enterprise_table(rep, ANNUAL_COLUMNS)
     if docx or pdf:
         _docx(result, "assessment", target / f"年度考核_{period.label}.docx", ev, rep, template, pdf, progress)
@@ -273,7 +280,7 @@ def dispatch(ledger, *, as_of=None, out_dir=None, progress: Progress = quiet,
     with Timer(progress)("写入日调度工作簿"):
         files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
     data["files"] = {"office": str(files["office"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
-    result = JobResult("日调度", data, [files["office"], *files["enterprises"].values()], evaluated=ev)
+    result = _result("日调度", data, [files["office"], *files["enterprises"].values()], evaluated=ev)
     result.tables["汇总"] = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
     result.tables["督办清单"] = dispatch_table(dl, ev.tickets, ev.computed)
     calendar = coverage_notes(ev)
@@ -304,7 +311,7 @@ def archive(ledger, *, as_of=None, out=None, progress: Progress = quiet, cache: 
     new = int((~ev.tickets.loc[numbers.index, S.ID].astype(str).isin(previous)).sum())
     data = {"as_of": iso(ev.as_of), "archived": len(numbers), "new": new, "file": str(target),
             "years": [k for k in frames if k.endswith("年度台账")]}
-    result = JobResult("归档", data, [target], evaluated=ev)
+    result = _result("归档", data, [target], evaluated=ev)
     result.tables["归档目录"] = frames["归档目录"]
     result.notes += data_error_note(ev)
     write_log(result, source, stamp(ev.as_of), len(numbers), f"新编号 {new} 件")
