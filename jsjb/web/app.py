@@ -131,7 +131,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 _cookie(response, session.id)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("Referrer-Policy", "same-origin")   # "no-referrer" would make Origin "null"
             response.headers.setdefault(
                 "Content-Security-Policy",
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -173,7 +173,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
 
     # -- home and upload -------------------------------------------------------------------------------
     async def home(request: Request):
-        return page(request, "home.html", message=request.query_params.get("msg"))
+        message, request.state.session.flash = request.state.session.flash, None
+        return page(request, "home.html", message=message)
 
     async def upload(request: Request):
         length = request.headers.get("content-length")
@@ -220,7 +221,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         (folder / name).write_bytes(data)
         entry = state.add_ledger(folder / name, name, uploaded=True)
         request.state.session.ledger_id = entry.id
-        return RedirectResponse("/?" + urlencode({"msg": f"已载入台账副本：{name}（原文件不会被修改）"}), status_code=303)
+        request.state.session.flash = f"已载入台账副本：{name}（原文件不会被修改）"
+        return RedirectResponse("/", status_code=303)
 
     # -- jobs ------------------------------------------------------------------------------------------
     def work_for(kind: str, entry: LedgerEntry, params: dict):

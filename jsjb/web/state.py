@@ -72,6 +72,7 @@ class Session:
     csrf: str
     authed: bool = False
     ledger_id: str | None = None
+    flash: str | None = None         # a message for the next page (not from the URL: no spoofing)
     seen: float = field(default_factory=time.time)
 
 
