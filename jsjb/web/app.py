@@ -225,7 +225,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         return RedirectResponse("/", status_code=303)
 
     # -- jobs ------------------------------------------------------------------------------------------
-    def work_for(kind: str, entry: LedgerEntry, params: dict):
+    def work_for(kind: str, entry: LedgerEntry, params: dict, api: bool = False):
         cache = state.cache
         as_of = params.get("as_of")
 
@@ -234,7 +234,10 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             if kind == "check":
                 return jobs.check(entry.path, as_of=as_of, progress=p, cache=cache)
             if kind == "compute":
-                return jobs.compute(entry.path, as_of=as_of, progress=p, cache=cache)
+                r = jobs.compute(entry.path, as_of=as_of, progress=p, cache=cache)
+                if not api:    # the page shows the table; the per-ticket JSON is only for /api/compute
+                    r.data = {"as_of": r.data["as_of"], "count": len(r.data["tickets"])}
+                return r
             if kind == "bulletin":
                 r = jobs.bulletin(entry.path, params.get("month"), as_of=as_of, out_dir=entry.out_dir, progress=p,
                                   cache=cache, workers=1)
@@ -395,7 +398,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                             return jobs.bulletin(entry.path, params["month"], as_of=as_of, out_dir=entry.out_dir,
                                                  cache=state.cache, workers=1)
                     else:
-                        run = work_for(kind, entry, params)
+                        run = work_for(kind, entry, params, api=True)
 
                         def work():
                             return run(job)

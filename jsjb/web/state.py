@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import jobs
 from ..core.errors import LedgerError
 
-MAX_JOBS = 60           # finished jobs kept (their pages and downloads)
+MAX_JOBS = 12           # jobs kept with their results (pages; a large ledger's result is big)
 SESSION_IDLE = 12 * 3600
 
 
