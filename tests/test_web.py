@@ -290,3 +290,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_serve_starts_the_server_and_browser_none_opens_nothing(ledger, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "BROWSER": "none", "JSJB_WEB_DIR": str(tmp_path / "w")}
+    code = f"import sys; from jsjb.web import serve; sys.exit(serve({str(ledger)!r}, '127.0.0.1', {port}, True))"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(150):
+            try:
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("server did not start")
+        assert ledger.name in html and "校验" in html
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in err
