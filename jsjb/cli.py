@@ -291,6 +291,12 @@ def _holidays_parse(args, notice_path) -> int:
     return _finish(args, r, text)
 
 
+def cmd_serve(args) -> int:
+    from .web import serve
+
+    return serve(args.ledger, args.host, args.port, open_browser=not args.no_browser)
+
+
 def cmd_doctor(args) -> int:
     from . import doctor
 
@@ -458,6 +464,14 @@ def build_parser() -> argparse.ArgumentParser:
     json_arg(c)
     c.add_argument("--out", metavar="PATH", help="与 parse 一起用：把结果写成工作簿（“节假日”表：日期、类型、说明）")
     c.add_argument("--force", action="store_true", help="与 --out 一起用：输出文件已存在时覆盖它")
+
+    c = command("serve", "浏览器版：在本机打开网页，台账、校验、刷新、日调度、月通报、年度考核、归档、发送通报都在网页上操作"
+                         "（WPS、信创电脑、没有 Excel 的同事使用）", cmd_serve)
+    c.add_argument("ledger", nargs="?", metavar="LEDGER", help="台账工作簿（.xlsx，只读；也可以在网页上选择）")
+    c.add_argument("--host", default="127.0.0.1", metavar="H",
+                   help="监听地址（默认 127.0.0.1，仅本机可访问；其他地址须先设置环境变量 JSJB_WEB_PASSWORD）")
+    c.add_argument("--port", type=int, default=8765, metavar="P", help="端口（默认 8765）")
+    c.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（也可设置环境变量 BROWSER=none）")
 
     c = command("doctor", "安装自检：Python、依赖包、xlwings 与加载项版本、加载项是否安装、Excel（不是 WPS）、"
                           "模板和按钮、节假日数据、字体；每项给出修复方法", cmd_doctor)

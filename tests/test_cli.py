@@ -332,3 +332,36 @@ def test_a_renamed_contract_column_is_surfaced_by_every_job(tmp_path, capsys):
         main([argv[0], str(ledger), *argv[1:], "--as-of", "2026-01-05T10:00", "-q",
               *(["--out", str(tmp_path / "o")] if argv[0] != "compute" else [])])
         assert "办结时间" in capsys.readouterr().err, argv
+
+
+def test_serve_refuses_a_network_address_without_a_password(capsys, monkeypatch):
+    monkeypatch.delenv("JSJB_WEB_PASSWORD", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--no-browser", "-q"]) == 2
+    assert "JSJB_WEB_PASSWORD" in capsys.readouterr().err
+
+
+def test_serve_starts_and_answers_on_loopback(sample, tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "jsjb", "serve", str(sample), "--port", str(port), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    page = r.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("jsjb serve did not answer")
+        for label in ("校验", "刷新", "日调度", "月通报", "年度考核", "归档", "发送通报"):
+            assert label in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
