@@ -109,9 +109,16 @@ def _open(p: Path):
 def _sheet(reader, name: str, wanted: tuple[str, ...] | None = None, file: str = "") -> pd.DataFrame:
     """One sheet as text cells (Arrow strings), header in row 1, only the wanted columns
     (matched after stripping white space). Loaded once, every column as text. A sheet that
-    exists but cannot be read raises LedgerFileError naming it (never an empty table)."""
+    exists but cannot be read raises LedgerFileError naming it (never an empty table).
+
+    Eager loading converts calamine's cells straight to an Arrow record batch (the same values
+    as the lazy sheet's ``to_arrow``): measured on the 100,000-row sample, 0.69 s of CPU against
+    0.85 s. Loading only the wanted columns (``use_columns``) saves nothing measurable (0.68 s):
+    calamine parses every cell of the sheet either way, so the selection is done afterwards."""
+    import pyarrow as pa
+
     try:
-        table = reader.load_sheet_by_name(name, dtypes="string").to_arrow()
+        table = pa.Table.from_batches([reader.load_sheet(name, dtypes="string", eager=True)])
     except Exception as e:  # noqa: BLE001 - fastexcel/calamine raise their own types
         raise LedgerFileError(
             f"无法读取{file}中的“{name}”工作表：该表已损坏或内容无法解析（{type(e).__name__}）。"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from ..core import schema as S
 from ..core.masking import mask_tickets
@@ -200,7 +199,12 @@ def _formats(wb) -> dict:
 
 
 def _new_workbook(tmp: str):
-    wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
+    import xlsxwriter  # here, not at module level: jobs that write no workbook do not pay its import
+
+    # in_memory: the parts are assembled in memory, not in temporary files (measured: 9 bulletin
+    # workbooks spent 0.2 s of 1.0 s creating and deleting 107 temporary files). These workbooks
+    # are small (one month, one enterprise); whole-ledger tables go through writer.write_tables.
+    wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "in_memory": True})
     wb.set_properties({"author": OFFICE, "comments": "由 jsjb 生成；仅含数值"})
     return wb, _formats(wb)
 
@@ -370,8 +374,20 @@ def write_assessment(path: Path, rep: Report) -> Path:
     return atomic_path(path, write)
 
 
+# Forked workers find the report and the frames here (set just before the pool starts, cleared
+# after): nothing but each job's row positions is pickled to them.
+_SHARED: tuple | None = None
+
+# Below this many ticket rows in the enterprise workbooks together, they are written in this process:
+# measured on a 2-core machine, the pool's start (fork, imports already done) costs about 0.05 s, and
+# the workbooks cost about 0.1 ms of CPU per row (~17 cells), so fewer rows than this do not pay.
+PARALLEL_MIN_ROWS = 2000
+
+
 def _write_enterprise_job(args) -> Path:
-    return write_enterprise(*args)
+    path, name, rows = args
+    rep, t, c = _SHARED
+    return write_enterprise(path, rep, name, t.iloc[rows], c.iloc[rows])
 
 
 def parallel_workers() -> int:
@@ -388,28 +404,37 @@ def parallel_workers() -> int:
 def bulletin_files(out_dir: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame,
                    enterprises: pd.DataFrame, progress=lambda _: None, workers: int = 1) -> dict[str, object]:
     """The bulletin and one workbook per enterprise; returns {"bulletin": path, "enterprises": {name: path}}.
-    ``workers`` > 1 writes the enterprise workbooks in parallel processes (each gets only its rows)."""
+    ``workers`` > 1 writes the enterprise workbooks in forked processes while this one writes the
+    office's bulletin — when they hold at least ``PARALLEL_MIN_ROWS`` rows (else it does not pay)."""
+    global _SHARED
     out_dir = Path(out_dir)
     label = rep.period.label
-    main = write_bulletin(out_dir / f"月通报_{label}.xlsx", rep, t, c)
+    main_path = out_dir / f"月通报_{label}.xlsx"
     names = [n for n in rep.table["enterprise"] if n is not None]
     in_period = ((t[S.DISPATCHED] >= rep.period.start) & (t[S.DISPATCHED] < rep.period.end)).fillna(False).to_numpy()
+    enterprise = t[S.ENTERPRISE].to_numpy()
     jobs = []
     for name in names:
-        mine = in_period & (t[S.ENTERPRISE] == name).to_numpy()
-        path = out_dir / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx"
-        jobs.append((path, rep, name, t[mine], c[mine]))
+        rows = np.flatnonzero(in_period & (enterprise == name))
+        jobs.append((out_dir / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx", name, rows))
     files = {}
-    if workers > 1 and len(jobs) > 1:
+    if workers > 1 and len(jobs) > 1 and sum(len(j[2]) for j in jobs) >= PARALLEL_MIN_ROWS:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         progress(f"并行写入 {len(jobs)} 个企业工作簿（{workers} 个进程）")
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for name, path in zip(names, pool.map(_write_enterprise_job, jobs)):
-                files[name] = path
+        _SHARED = (rep, t, c)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_write_enterprise_job, job) for job in jobs]   # forks here
+                main = write_bulletin(main_path, rep, t, c)                          # meanwhile
+                for name, future in zip(names, futures):
+                    files[name] = future.result()
+        finally:
+            _SHARED = None
     else:
-        for k, job in enumerate(jobs, start=1):
-            progress(f"写入企业工作簿 {k}/{len(jobs)}：{job[2]}")
-            files[job[2]] = write_enterprise(*job)
+        main = write_bulletin(main_path, rep, t, c)
+        for k, (path, name, rows) in enumerate(jobs, start=1):
+            progress(f"写入企业工作簿 {k}/{len(jobs)}：{name}")
+            files[name] = write_enterprise(path, rep, name, t.iloc[rows], c.iloc[rows])
     return {"bulletin": main, "enterprises": files}

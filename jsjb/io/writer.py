@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 DATETIME_FMT = "yyyy-mm-dd hh:mm"
 DATE_FMT = "yyyy-mm-dd"
@@ -140,7 +139,10 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
     tables = split_for_excel(tables)
 
     def write(tmp: str) -> None:
-        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory})
+        import xlsxwriter  # here: `compute --json` and other jobs that write nothing do not import it
+
+        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": constant_memory,
+                                       "in_memory": not constant_memory})
         fmt_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                   "valign": "vcenter"})
         fmt_title = wb.add_format({"bold": True, "font_size": 14})
