@@ -85,8 +85,6 @@ H_DAY = "期限日"
 HELPERS = (H_HOLD, H_EXT1, H_EXT2, H_BASE, H_DAY)
 PLAIN_COLUMNS = (*S.INPUT_NAMES, *S.COMPUTED_COLUMNS, *HELPERS)
 LIMIT_CODES = {"紧急": "limit_urgent", "民生": "limit_livelihood", "一般": "limit_normal", "复杂": "limit_complex"}
-FLAG_PARAMS = ("extension_request_hours", "max_extensions", "max_extension_days", "max_extension_total",
-               "hold_max_months", "return_hours")
 
 
 def _letters() -> dict[str, str]:
@@ -240,9 +238,7 @@ def read_ledger_sheets(path: str | os.PathLike) -> tuple[dict[str, pd.DataFrame 
     raw = read_sheets(path)
     try:
         params = parse_params(raw.get(S.SHEET_PARAMS))
-    except LedgerError:
-        raise
-    except Exception as e:       # ParameterError and kin carry a Chinese message
+    except LedgerError as e:                     # ParameterError names the parameter and value
         raise LedgerError(f"原台账的参数表有误：{e}") from e
     out: dict[str, pd.DataFrame | None] = {}
     kinds = {c.name: c.kind for c in S.INPUT_COLUMNS}
