@@ -98,7 +98,7 @@ def _finish(args, result: jobs.JobResult, text) -> int:
 def cmd_template(args) -> int:
     r = jobs.template(args.path, force=args.force, plain=args.plain, source=args.source, progress=_progress(args))
     kind = "可在任何电子表格软件中计算的台账（原生公式）" if args.plain else "空白台账模板"
-    extra = f"，已从 {args.source} 复制 {r.data['rows']} 张工单和其他工作表（原台账未改动）" if args.source else ""
+    extra = f"，已从 {args.source} 复制工单和其他工作表（原台账未改动）" if r.data["from"] else ""
     print(f"已生成{kind}：{args.path}{extra}")
     return 0
 

@@ -85,8 +85,8 @@ def test_other_sheets_are_ready(fresh):
     codes = [r[6] for r in wb[S.SHEET_ADJUSTMENTS].iter_rows(min_row=2, values_only=True) if r[6]]
     assert codes == list(CODES)
     assert [c.value for c in wb[S.SHEET_MANUAL][1]] == list(S.MANUAL_COLUMNS)
-    conf = {r[0]: r[1] for r in wb[S.SHEET_XLWINGS].iter_rows(values_only=True)}
-    assert conf["UDF Modules"] == "xlfuncs"
+    # no settings sheet: the add-in carries its own jsjb.conf; an xlwings.conf is never read (CONTRACT §4)
+    assert not any(name.endswith(".conf") for name in wb.sheetnames)
     help_text = "\n".join(str(r[0]) for r in wb[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
     for word in ("刷新", "月通报", "年度考核", "归档", "发送通报", *S.COMPUTED_COLUMNS[:5], "安装"):
         assert word in help_text, word

@@ -15,11 +15,10 @@ SHEET_HOLIDAYS = "节假日"
 SHEET_PARAMS = "参数"
 SHEET_ADJUSTMENTS = "加减分"
 SHEET_MANUAL = "考核录入"
-SHEET_XLWINGS = "xlwings.conf"
 SHEET_HELP = "使用说明"
 SHEETS = (
     SHEET_TICKETS, SHEET_ENTERPRISES, SHEET_HOLIDAYS, SHEET_PARAMS,
-    SHEET_ADJUSTMENTS, SHEET_MANUAL, SHEET_XLWINGS, SHEET_HELP,
+    SHEET_ADJUSTMENTS, SHEET_MANUAL, SHEET_HELP,
 )
 
 # -- vocabularies (data-validation drop-downs) --------------------------------------------

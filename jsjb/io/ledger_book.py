@@ -30,9 +30,6 @@ HOLIDAY_HELP = (
     "放假调休安排，届时请把下一年的每个放假日（类型=休息日）和调休上班的周末（类型=工作日）逐日录入本表；"
     "只要本表录入了某年的任一日期，系统即认为该年已收录。本表优先于内置数据，也可用于更正个别日期。"
 )
-XLWINGS_CONF = (("UDF Modules", "xlfuncs"), ("Show Console", "False"))
-
-
 def _hours(value: object) -> str:
     return display(value)
 
@@ -114,12 +111,8 @@ def write_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame] | None
                            "comments": "由 jsjb 生成"})
         f = formats(wb)
         _tickets_sheet(wb, f, tickets, constant_memory, computed)
-        write_other_sheets(wb, f, sheets, params)
-        ws = wb.add_worksheet(S.SHEET_XLWINGS)
-        for i, (k, v) in enumerate(XLWINGS_CONF):
-            ws.write_string(i, 0, k)
-            ws.write_string(i, 1, v)
-        ws.set_column(0, 1, 16)
+        other = write_other_sheets(wb, f, sheets, params)
+        _as_of_cell(wb, other[S.SHEET_PARAMS])
         write_help(wb, f, _help_lines(params))
         wb.worksheets()[0].activate()
         wb.close()
@@ -196,6 +189,18 @@ def _col(name: str) -> str:
     return f"{TABLE_NAME}[{name}]"
 
 
+AS_OF_NAME = "统计时点"    # the named cell the status columns judge at; the 刷新 button writes the moment
+
+
+def _as_of_cell(wb, ws) -> None:
+    """参数!J1, named 统计时点: blank until 刷新 writes the moment (blank = the time of the last
+    recalculation). The column functions are not volatile, so editing elsewhere never recomputes all."""
+    ws.write_string(0, 8, AS_OF_NAME)
+    ws.write_blank(0, 9, None)
+    ws.write_string(1, 8, "状态、是否及时、提示按此时刻判断；点“刷新”按钮更新为当前时刻，也可手工填写某一时刻。")
+    wb.define_name(AS_OF_NAME, f"='{S.SHEET_PARAMS}'!$J$1")
+
+
 def computed_formulas() -> dict[str, str]:
     """One spilling formula per computed column (row 2, just right of the table): each calls
     a UDF of ``xlfuncs`` over whole table columns, so it grows with the table."""
@@ -209,9 +214,9 @@ def computed_formulas() -> dict[str, str]:
         S.MATERIALS_DUE: f"=JSJB_MATERIALS_DUE({deadline},{_col(S.DISPATCHED)},{PARAMS_REF})",
         S.REPLY_DUE: f"=JSJB_REPLY_DUE({_col(S.FORWARDED)},{PARAMS_REF})",
         S.STATUS: (f"=JSJB_STATUS({deadline},{_col(S.CLOSED)},{_col(S.RETURNED)},{_col(S.HOLD_START)},"
-                   f"{_col(S.HOLD_END)},\"\",{PARAMS_REF})"),
-        S.TIMELY: f"=JSJB_TIMELY({deadline},{_col(S.CLOSED)},{_col(S.RETURNED)})",
-        S.FLAGS: f"=JSJB_FLAGS({TABLE_NAME}[#All],{HOLIDAYS_REF},{PARAMS_REF})",
+                   f"{_col(S.HOLD_END)},{AS_OF_NAME},{PARAMS_REF})"),
+        S.TIMELY: f"=JSJB_TIMELY({deadline},{_col(S.CLOSED)},{_col(S.RETURNED)},{AS_OF_NAME})",
+        S.FLAGS: f"=JSJB_FLAGS({TABLE_NAME}[#All],{HOLIDAYS_REF},{PARAMS_REF},{AS_OF_NAME})",
     }
 
 

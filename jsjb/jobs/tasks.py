@@ -108,20 +108,15 @@ def template(path, *, force: bool = False, plain: bool = False, source=None, pro
     if plain:
         from ..io import plain_book
 
-        sheets = None
-        if source is not None:
-            if Path(source).resolve() == out.resolve():
-                raise InvalidValue("--from", str(source), "不能覆盖原台账，请换一个输出文件名")
-            with Timer(progress)(f"读取原台账 {source}"):
-                sheets = plain_book.read_sheets(source)
+        if source is not None and Path(source).resolve() == out.resolve():
+            raise InvalidValue("--from", str(source), "不能覆盖原台账，请换一个输出文件名")
         with Timer(progress)(f"写入 {out}"):
-            plain_book.write_plain_ledger(out, sheets)
-        rows = 0 if not sheets or sheets.get(S.SHEET_TICKETS) is None else len(sheets[S.SHEET_TICKETS])
-        return JobResult("模板", {"path": str(out), "plain": True, "rows": rows}, [out])
+            plain_book.write_plain_from(out, source)
+        return JobResult("模板", {"path": str(out), "plain": True, "from": str(source) if source else None}, [out])
     from ..io.ledger_book import write_ledger
 
     write_ledger(out)
-    return JobResult("模板", {"path": str(out), "plain": False, "rows": 0}, [out])
+    return JobResult("模板", {"path": str(out), "plain": False, "from": None}, [out])
 
 
 def ledger_formulas() -> dict[str, str]:
