@@ -2,10 +2,11 @@
 # Installs what the tests need beyond Python packages, from Debian's packages:
 # - LibreOffice headless (Calc to open and recalculate every workbook we write, as a real spreadsheet
 #   program would; Writer to convert the 公文 draft to PDF), with CJK fonts;
+# - poppler-utils (pdftotext) to read the PDF back;
 # - Chromium for the browser door's tests (pip playwright drives /usr/bin/chromium; no browser download).
 # Idempotent: only what is missing is installed. Needs root or sudo for apt.
 set -euo pipefail
-PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui fonts-noto-cjk chromium)
+PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui fonts-noto-cjk chromium poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
