@@ -38,6 +38,7 @@ from .tasks import (
     last_complete_month,
     last_complete_year,
     ledger_formulas,
+    monthly_trend,
     sample,
     template,
 )
@@ -46,6 +47,6 @@ __all__ = [
     "ARCHIVE_FILE", "Evaluated", "JobResult", "LOG_HEADER", "LedgerCache", "OUTPUT_FOLDER", "Progress",
     "Source", "Timer", "archive", "assess", "bulletin", "check", "check_json", "compute", "compute_json",
     "computed_frame", "dispatch", "evaluate", "flag_counts", "holidays", "last_complete_month",
-    "last_complete_year", "ledger_formulas", "load", "mail", "mail_plan", "mail_settings", "notice", "now",
+    "last_complete_year", "ledger_formulas", "monthly_trend", "load", "mail", "mail_plan", "mail_settings", "notice", "now",
     "quiet", "report_json", "sample", "status_counts", "template",
 ]

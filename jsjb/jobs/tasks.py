@@ -238,6 +238,25 @@ def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, d
     return result
 
 
+def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[dict]:
+    """The 全区 三率 of the ``months`` months ending with ``period_label``, by the core's own
+    statistics (``stats.build_table``) and 全区 totals (``narrative.overall``) — no rule here."""
+    from ..core import narrative
+
+    ledger = ev.ledger
+    period = stats.month(period_label)
+    periods = [period]
+    for _ in range(months - 1):
+        periods.insert(0, periods[0].previous())
+    out = []
+    for p in periods:
+        table = stats.build_table(ledger.enterprise_names, ev.tickets, ev.computed, p, ev.as_of, ledger.params,
+                                  ledger.adjustments)
+        rates = narrative.overall(stats.Report(p, ev.as_of, table, {}, {}, ledger.params))
+        out.append({"period": p.label, "received": int(table["received"].sum()), **rates})
+    return out
+
+
 def _docx(result: JobResult, kind: str, path: Path, ev: Evaluated, rep, template, pdf: bool,
           progress: Progress) -> None:
     """The 公文 draft of a bulletin/assessment (and its PDF) beside the workbooks."""

@@ -242,7 +242,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 r = jobs.bulletin(entry.path, params.get("month"), as_of=as_of, out_dir=entry.out_dir, progress=p,
                                   cache=cache, workers=1)
                 p("计算近12个月趋势…")
-                job.extra["trend"] = render.trend(r.evaluated, r.data["period"])
+                job.extra["trend"] = jobs.monthly_trend(r.evaluated, r.data["period"])
                 return r
             if kind == "assess":
                 return jobs.assess(entry.path, params.get("year"), as_of=as_of, out_dir=entry.out_dir, progress=p,
