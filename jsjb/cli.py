@@ -40,17 +40,7 @@ argparse._ = _zh   # argparse looks its few fixed strings up through this name
 
 
 def _as_of(text: str | None):
-    import pandas as pd
-
-    if text is None:
-        return None
-    try:
-        t = clock.naive_local(pd.Timestamp(text))
-    except (ValueError, TypeError, OverflowError):
-        raise InvalidValue("--as-of", text, "应为 ISO 日期时间，如 2025-12-31T17:00") from None
-    if not clock.FIRST_YEAR <= t.year <= clock.LAST_YEAR:
-        raise InvalidValue("--as-of", text, f"年份应在 {clock.FIRST_YEAR}–{clock.LAST_YEAR} 之间")
-    return t
+    return clock.parse_moment(text, "--as-of")
 
 
 def _progress(args) -> jobs.Progress:

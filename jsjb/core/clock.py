@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import InvalidValue
+
 TIMEZONE = "Asia/Shanghai"
 
 # The years a period (month/year option) may name: the first year of built-in holiday data to a
@@ -22,3 +24,18 @@ def now() -> pd.Timestamp:
 def naive_local(t: pd.Timestamp) -> pd.Timestamp:
     """A zoned timestamp → naive Shanghai wall-clock time; a naive one is returned as is."""
     return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo is not None else t
+
+
+def parse_moment(text: str | None, what: str) -> pd.Timestamp | None:
+    """A user's 统计时点 (an ISO date-time, zoned or not) → naive Shanghai time; blank → None (now).
+    ``what`` names the option or field in the error (e.g. ``--as-of``)."""
+    text = "" if text is None else str(text).strip()
+    if not text:
+        return None
+    try:
+        t = naive_local(pd.Timestamp(text))
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidValue(what, text, "应为日期时间，如 2025-12-31T17:00") from None
+    if not FIRST_YEAR <= t.year <= LAST_YEAR:
+        raise InvalidValue(what, text, f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间")
+    return t

@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +29,7 @@ from starlette.templating import Jinja2Templates
 from .. import __version__, jobs
 from ..core import clock
 from ..core import schema as S
-from ..core.errors import InvalidValue, LedgerError
+from ..core.errors import LedgerError
 from . import render
 from .state import Job, LedgerEntry, Session, State, friendly_error, safe_upload_name
 
@@ -51,17 +50,8 @@ class TooLarge(Exception):
 
 # -- parameters ------------------------------------------------------------------------------------
 def parse_as_of(text: str | None):
-    """The 统计时点 of a request (as the CLI's --as-of): None means now."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        t = clock.naive_local(pd.Timestamp(text))
-    except (ValueError, TypeError, OverflowError):
-        raise InvalidValue("统计时点", text, "应为日期时间，如 2025-12-31T17:00") from None
-    if not clock.FIRST_YEAR <= t.year <= clock.LAST_YEAR:
-        raise InvalidValue("统计时点", text, f"年份应在 {clock.FIRST_YEAR}–{clock.LAST_YEAR} 之间")
-    return t
+    """The 统计时点 of a request (as the CLI's --as-of): blank means now."""
+    return clock.parse_moment(text, "统计时点")
 
 
 def _opt(request: Request, name: str) -> str | None:
