@@ -249,17 +249,25 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             raise AssertionError(kind)
         return run
 
+    def lookup(request: Request, kind: str, expired: str):
+        """(the ledger in use, a response to return at once or None): the home page when no ledger is
+        chosen; the job's page when the URL names a job of this kind; an error when it has expired."""
+        entry = current(request)
+        if entry is None:
+            return None, page(request, "home.html", 400, error="请先选择台账文件（.xlsx）。")
+        jid = request.query_params.get("job")
+        if not jid:
+            return entry, None
+        job = state.job(jid)
+        if job is None or job.kind != kind or job.ledger_id != entry.id:
+            return entry, error_page(request, expired, 404)
+        return entry, show(request, job, entry)
+
     def job_page(kind: str):
         async def handler(request: Request):
-            entry = current(request)
-            if entry is None:
-                return page(request, "home.html", 400, error="请先选择台账文件（.xlsx）。")
-            jid = request.query_params.get("job")
-            if jid:
-                job = state.job(jid)
-                if job is None or job.kind != kind or job.ledger_id != entry.id:
-                    return error_page(request, "该结果已过期，请重新点击按钮运行。", 404)
-                return show(request, job, entry)
+            entry, response = lookup(request, kind, "该结果已过期，请重新点击按钮运行。")
+            if response is not None:
+                return response
             try:
                 params = {"as_of": parse_as_of(_opt(request, "as_of")), "month": _opt(request, "month"),
                           "year": _opt(request, "year")}
@@ -319,15 +327,9 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         return page(request, f"{kind}.html", **ctx)
 
     async def mail_page(request: Request):
-        entry = current(request)
-        if entry is None:
-            return page(request, "home.html", 400, error="请先选择台账文件（.xlsx）。")
-        jid = request.query_params.get("job")
-        if jid:
-            job = state.job(jid)
-            if job is None or job.kind != "mail" or job.ledger_id != entry.id:
-                return error_page(request, "该结果已过期，请重新打开“发送通报”。", 404)
-            return show(request, job, entry)
+        entry, response = lookup(request, "mail", "该结果已过期，请重新打开“发送通报”。")
+        if response is not None:
+            return response
         month = _opt(request, "month") or jobs.last_complete_month(jobs.now())
         try:
             def plan():
