@@ -9,19 +9,7 @@ result and map its errors (``jsjb.core.errors``) — nothing else.
 from __future__ import annotations
 
 from ..io.runlog import HEADER as LOG_HEADER
-from .base import (
-    OUTPUT_FOLDER,
-    Evaluated,
-    JobResult,
-    LedgerCache,
-    Progress,
-    Source,
-    Timer,
-    evaluate,
-    load,
-    now,
-    quiet,
-)
+from .base import OUTPUT_FOLDER, Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, load, now, quiet
 from .calendar import holidays, notice
 from .mail import mail
 from .mail import plan as mail_plan

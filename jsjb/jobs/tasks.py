@@ -17,25 +17,8 @@ from ..core import stats
 from ..core.errors import InvalidRows, InvalidValue, LedgerError, LedgerFileError
 from ..core.ledger import ERROR
 from ..core.timeconv import iso
-from .base import (
-    Evaluated,
-    JobResult,
-    LedgerCache,
-    Progress,
-    Source,
-    Timer,
-    evaluate,
-    quiet,
-    write_log,
-)
-from .shapes import (
-    check_json,
-    compute_json,
-    computed_frame,
-    dispatch_json,
-    report_json,
-    report_notes,
-)
+from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, quiet, write_log
+from .shapes import check_json, compute_json, computed_frame, dispatch_json, report_json, report_notes
 
 XLSX = ".xlsx"
 
@@ -193,7 +176,7 @@ def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx
              cache: LedgerCache | None = None) -> JobResult:
     """月通报 (第16条, R11–R17): the office's workbook and one per enterprise; ``docx``/``pdf`` add
     the 公文 draft. ``month`` defaults to the last complete month before as_of."""
-    from ..io.reports import MONTHLY_COLUMNS, bulletin_files, enterprise_table, parallel_workers
+    from ..io.reports import MONTHLY_COLUMNS, bulletin_files, parallel_workers
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
     period = stats.month(month or last_complete_month(ev.as_of))
@@ -206,19 +189,14 @@ def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx
     data["files"] = {"bulletin": str(files["bulletin"]),
                      "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
     result = _result("月通报", data, [files["bulletin"], *files["enterprises"].values()], evaluated=ev)
-    result.tables["月通报"] = enterprise_table(rep, MONTHLY_COLUMNS)
-    if docx or pdf:
-        _docx(result, "bulletin", target / f"月通报_{period.label}.docx", ev, rep, template, pdf, progress)
-    result.notes += report_notes(data)
-    write_log(result, source, period.label, int(rep.table["received"].sum()))
-    result.detail = rep
-    return result
+    draft = target / f"月通报_{period.label}.docx" if docx or pdf else None
+    return _report_result(result, source, rep, MONTHLY_COLUMNS, draft, template, pdf, progress)
 
 
 def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, docx: bool = False,
            pdf: bool = False, template=None, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
     """年度考核 (附表, R18): the 100(+2)-point table. ``year`` defaults to the last complete year."""
-    from ..io.reports import ANNUAL_COLUMNS, enterprise_table, write_assessment
+    from ..io.reports import ANNUAL_COLUMNS, write_assessment
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
     period = stats.year(year if year is not None else last_complete_year(ev.as_of))
@@ -229,11 +207,22 @@ def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, d
         path = write_assessment(target / f"年度考核_{period.label}.xlsx", rep)
     data["files"] = {"assessment": str(path)}
     result = _result("年度考核", data, [path], evaluated=ev)
-    result.tables["年度考核"] = enterprise_table(rep, ANNUAL_COLUMNS)
-    if docx or pdf:
-        _docx(result, "assessment", target / f"年度考核_{period.label}.docx", ev, rep, template, pdf, progress)
-    result.notes += report_notes(data)
-    write_log(result, source, period.label, int(rep.table["received"].sum()))
+    draft = target / f"年度考核_{period.label}.docx" if docx or pdf else None
+    return _report_result(result, source, rep, ANNUAL_COLUMNS, draft, template, pdf, progress)
+
+
+def _report_result(result: JobResult, source: Source, rep, columns, draft: Path | None, template, pdf: bool,
+                   progress: Progress) -> JobResult:
+    """What a bulletin and an assessment share after their workbooks: the display table, the 公文
+    draft (``draft``: its path, or None), the notes, the run log."""
+    from ..io.reports import enterprise_table
+
+    result.tables[result.job] = enterprise_table(rep, columns)
+    if draft is not None:
+        _docx(result, "assessment" if rep.period.kind == "year" else "bulletin", draft, result.evaluated, rep,
+              template, pdf, progress)
+    result.notes += report_notes(result.data)
+    write_log(result, source, rep.period.label, int(rep.table["received"].sum()))
     result.detail = rep
     return result
 
