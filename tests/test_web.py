@@ -316,3 +316,18 @@ def test_serve_starts_the_server_and_browser_none_opens_nothing(ledger, tmp_path
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in err
+
+
+@pytest.mark.parametrize("url, name", [("/bulletin?month=2025-12&docx=1&as_of=" + AS_OF, "月通报_2025-12.docx"),
+                                       ("/assess?year=2025&docx=1&as_of=" + AS_OF, "年度考核_2025.docx")])
+def test_bulletin_and_assessment_offer_the_gongwen_draft(client, url, name):
+    """#15: the browser's 月通报 and 年度考核 buttons can write the 公文 draft too, downloadable."""
+    import docx
+
+    page = finish(client, url).text
+    assert name in page
+    drafts = [fid for fid in re.findall(r'href="/download/([^"]+)"', page)
+              if ".docx" in client.get(f"/download/{fid}").headers["content-disposition"]]
+    assert len(drafts) == 1
+    document = docx.Document(io.BytesIO(client.get(f"/download/{drafts[0]}").content))
+    assert any("一、" in p.text for p in document.paragraphs)

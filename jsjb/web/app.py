@@ -230,13 +230,13 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 return r
             if kind == "bulletin":
                 r = jobs.bulletin(entry.path, params.get("month"), as_of=as_of, out_dir=entry.out_dir, progress=p,
-                                  cache=cache, workers=1)
+                                  cache=cache, workers=1, docx=params.get("docx", False))
                 p("计算近12个月趋势…")
                 job.extra["trend"] = jobs.monthly_trend(r.evaluated, r.data["period"])
                 return r
             if kind == "assess":
                 return jobs.assess(entry.path, params.get("year"), as_of=as_of, out_dir=entry.out_dir, progress=p,
-                                   cache=cache)
+                                   cache=cache, docx=params.get("docx", False))
             if kind == "dispatch":
                 return jobs.dispatch(entry.path, as_of=as_of, out_dir=entry.out_dir, progress=p, cache=cache)
             if kind == "archive":
@@ -270,7 +270,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 return response
             try:
                 params = {"as_of": parse_as_of(_opt(request, "as_of")), "month": _opt(request, "month"),
-                          "year": _opt(request, "year")}
+                          "year": _opt(request, "year"), "docx": _opt(request, "docx") == "1"}
             except LedgerError as e:
                 return error_page(request, str(e))
             job = state.submit(kind, entry, params, work_for(kind, entry, params))
