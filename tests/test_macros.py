@@ -192,3 +192,9 @@ def test_import_holidays_appends_the_notice_rows_only_after_confirmation(tmp_pat
     (write,) = writes
     assert write["start_row"] == 2 and len(write["values"]) == len(rows)       # under the existing row
     assert {v[1] for v in write["values"]} <= {"休息日", "工作日"}
+
+
+def test_bulletin_button_can_write_the_gongwen_draft(sample_book, tmp_path):
+    files = macros.bulletin("2025-12", as_of=AS_OF, out=tmp_path, docx=True)
+    assert files["docx"].name == "月通报_2025-12.docx" and files["docx"].exists()
+    assert any("月通报已生成" in a for a in alerts(sample_book))

@@ -19,7 +19,7 @@ Sub OnBulletin(control As IRibbonControl)
     Dim m As String
     m = AskMonth("月通报")
     If m = "" Then Exit Sub
-    RunPython "import macros; macros.bulletin('" & m & "')"
+    RunPython "import macros; macros.bulletin('" & m & "', docx=" & AskDocx() & ")"
 End Sub
 
 Sub OnAssess(control As IRibbonControl)
@@ -31,7 +31,7 @@ Sub OnAssess(control As IRibbonControl)
         MsgBox "年度格式不正确：" & y & "。请输入四位数字，如 2025。", vbExclamation, "接诉即办"
         Exit Sub
     End If
-    RunPython "import macros; macros.assess('" & y & "')"
+    RunPython "import macros; macros.assess('" & y & "', docx=" & AskDocx() & ")"
 End Sub
 
 Sub OnArchive(control As IRibbonControl)
@@ -60,6 +60,15 @@ End Sub
 ' 把文件路径写成 Python 字符串字面量的内容（反斜杠和单引号转义）。
 Private Function PyText(s As String) As String
     PyText = Replace(Replace(s, "\", "\\"), "'", "\'")
+End Function
+
+' 是否同时生成公文稿（Word，GB/T 9704 版式）；返回 Python 的 True / False。
+Private Function AskDocx() As String
+    If MsgBox("是否同时生成公文稿（Word，供修改后报审）？", vbYesNo + vbQuestion, "接诉即办") = vbYes Then
+        AskDocx = "True"
+    Else
+        AskDocx = "False"
+    End If
 End Function
 
 ' 询问月份（默认上个月），格式 YYYY-MM；取消或格式不对时返回空字符串。
