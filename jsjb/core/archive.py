@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import display
 from . import schema as S
+from .masking import mask_tickets
 
 ARCHIVE_NO = "归档号"
 
@@ -53,3 +55,36 @@ def checklist(t: pd.DataFrame, index) -> pd.DataFrame:
     submitted = t.loc[index, S.MATERIALS_AT].notna()
     state = np.where(submitted, "已提交", "待补充")
     return pd.DataFrame({"电子工单": "有", "正式回复文件": state, "佐证材料": state}, index=index)
+
+
+PUBLIC_COLUMNS = tuple(c for c in S.INPUT_NAMES if c not in S.PERSONAL_COLUMNS)
+
+
+def frames(t: pd.DataFrame, c: pd.DataFrame, numbers: pd.Series) -> dict[str, pd.DataFrame]:
+    """The archive's sheets: 归档目录 (closed tickets by archive number) and one 年度台账 per year
+    of 派单时间. No caller name, phone or address; free text scrubbed of numbers, e-mail, IP and
+    the ticket's own caller data (R19, :func:`mask_tickets`)."""
+    masked = mask_tickets(t[[col for col in (*PUBLIC_COLUMNS, *S.PERSONAL_COLUMNS) if col in t]])[list(PUBLIC_COLUMNS)]
+
+    def public(index) -> pd.DataFrame:
+        frame = masked.loc[index].copy()
+        frame[S.DEADLINE] = c.loc[index, S.DEADLINE]
+        frame[S.MATERIALS_DUE] = c.loc[index, S.MATERIALS_DUE]
+        frame[S.REPLY_DUE] = c.loc[index, S.REPLY_DUE]
+        frame[S.STATUS] = c.loc[index, S.STATUS]
+        frame[S.TIMELY] = display.yes_no(c.loc[index, S.TIMELY])
+        frame[S.FLAGS] = display.joined(c.loc[index, S.FLAGS])
+        return frame
+
+    order = numbers.sort_values().index
+    catalogue = public(order)
+    catalogue.insert(0, ARCHIVE_NO, numbers.loc[order].to_numpy())
+    catalogue = pd.concat([catalogue, checklist(t, order)], axis=1)
+    out = {"归档目录": catalogue}
+    years = t[S.DISPATCHED].dt.year
+    for year in sorted(years.dropna().unique().astype(int)):
+        index = t.index[(years == year).to_numpy()]
+        yearly = public(index)
+        yearly.insert(0, ARCHIVE_NO, numbers.reindex(index).to_numpy())
+        out[f"{year}年度台账"] = yearly
+    return out

@@ -9,10 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import schema as S
-from ..core.archive import ARCHIVE_NO, checklist
+from ..core.archive import ARCHIVE_NO
 from ..core.dispatch import REASONS, DispatchList
 from ..core.errors import LedgerFileError
-from ..core.masking import mask_tickets
 from .reports import OFFICE, Sheet, _new_workbook, enterprise_file_tag, ticket_list
 from .writer import Table, atomic_path, write_tables
 
@@ -76,39 +75,6 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         path = out_dir / f"日调度_{stamp}_{enterprise_file_tag(name, enterprises)}.xlsx"
         files["enterprises"][name] = atomic_path(path, write_one)
     return files
-
-
-PUBLIC_COLUMNS = tuple(c for c in S.INPUT_NAMES if c not in S.PERSONAL_COLUMNS)
-
-
-def archive_frames(t: pd.DataFrame, c: pd.DataFrame, numbers: pd.Series) -> dict[str, pd.DataFrame]:
-    """The archive's sheets: 归档目录 (closed tickets by archive number) and one 年度台账 per year
-    of 派单时间. No caller name, phone or address; free text scrubbed of numbers, e-mail, IP and
-    the ticket's own caller data (R19, :func:`mask_tickets`)."""
-    masked = mask_tickets(t[[col for col in (*PUBLIC_COLUMNS, *S.PERSONAL_COLUMNS) if col in t]])[list(PUBLIC_COLUMNS)]
-
-    def public(index) -> pd.DataFrame:
-        frame = masked.loc[index].copy()
-        frame[S.DEADLINE] = c.loc[index, S.DEADLINE]
-        frame[S.MATERIALS_DUE] = c.loc[index, S.MATERIALS_DUE]
-        frame[S.REPLY_DUE] = c.loc[index, S.REPLY_DUE]
-        frame[S.STATUS] = c.loc[index, S.STATUS]
-        frame[S.TIMELY] = c.loc[index, S.TIMELY].map({True: "是", False: "否"})
-        frame[S.FLAGS] = ["；".join(f) or None for f in c.loc[index, S.FLAGS]]
-        return frame
-
-    order = numbers.sort_values().index
-    catalogue = public(order)
-    catalogue.insert(0, ARCHIVE_NO, numbers.loc[order].to_numpy())
-    catalogue = pd.concat([catalogue, checklist(t, order)], axis=1)
-    frames = {"归档目录": catalogue}
-    years = t[S.DISPATCHED].dt.year
-    for year in sorted(years.dropna().unique().astype(int)):
-        index = t.index[(years == year).to_numpy()]
-        yearly = public(index)
-        yearly.insert(0, ARCHIVE_NO, numbers.reindex(index).to_numpy())
-        frames[f"{year}年度台账"] = yearly
-    return frames
 
 
 def write_archive(path: Path, frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> Path:

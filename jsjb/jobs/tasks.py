@@ -301,14 +301,14 @@ def archive(ledger, *, as_of=None, out=None, progress: Progress = quiet, cache: 
     """归档 (第17条): closed tickets numbered once (numbers kept from the previous archive file),
     the material checklist and each year's ledger. ``out`` must be new or an earlier archive."""
     from ..core import archive as core_archive
-    from ..io.everyday import archive_frames, read_numbers, write_archive
+    from ..io.everyday import read_numbers, write_archive
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
     target = _xlsx_target(out, "--out", source.path) if out else source.out_dir() / ARCHIVE_FILE
     previous = read_numbers(target)          # refuses a workbook that is not an archive (R21)
     valid = ev.valid_mask().to_numpy()
     numbers = core_archive.numbers(ev.tickets[valid], ev.computed[valid], previous)
-    frames = archive_frames(ev.tickets, ev.computed, numbers)
+    frames = core_archive.frames(ev.tickets, ev.computed, numbers)
     with Timer(progress)(f"写入归档 {target}"):
         write_archive(target, frames, ev.as_of)
     new = int((~ev.tickets.loc[numbers.index, S.ID].astype(str).isin(previous)).sum())
