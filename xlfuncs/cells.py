@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from jsjb.core import clock
 from jsjb.core.calendar import Override, WorkCalendar
 from jsjb.core.errors import LedgerError
 from jsjb.core.params import Params
@@ -155,4 +156,5 @@ def fail(message: str, n: int, any_range: bool):
 
 
 def today() -> dt.datetime:
-    return pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None).to_pydatetime().replace(microsecond=0)
+    """Now (R0), as Excel takes a date-time."""
+    return clock.now().to_pydatetime()
