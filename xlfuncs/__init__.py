@@ -99,7 +99,7 @@ def _extent(args) -> tuple[int, bool]:
 
 
 def _missing_year_text(year: int) -> str:
-    return f"{ERROR_PREFIX}缺少{year}年节假日安排，请在“节假日”表录入{year}年放假调休安排"
+    return ERROR_PREFIX + C.message(C.HOLIDAY_YEAR, year=year)
 
 
 # -- JSJB_WORKDAY ---------------------------------------------------------------------------------

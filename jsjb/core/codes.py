@@ -51,6 +51,9 @@ FILE_TOO_LARGE = "E_FILE_TOO_LARGE"     # parts would unpack beyond the bounds o
 SHEET_UNREADABLE = "E_SHEET_UNREADABLE"  # a sheet that is present cannot be parsed
 
 DATE_RANGE_TEXT = f"{YEAR_MIN}年至{YEAR_MAX}年"
+# The missing-year text, in every door the same words (a cell formula of the plain ledger joins the
+# two parts around the year): 缺少2027年节假日安排.
+MISSING_YEAR_HEAD, MISSING_YEAR_TAIL = "缺少", "年节假日安排"
 
 MESSAGES: dict[str, str] = {
     REQUIRED: "缺少{column}（必填）",
@@ -75,7 +78,7 @@ MESSAGES: dict[str, str] = {
     UNKNOWN_ENTERPRISE: "“{value}”不在“承办企业”表中，请核对名称或先在该表中添加",
     EMAIL: "邮箱地址有误（{detail}）：该地址不会收到通报，多个邮箱请用分号分隔",
     DUPLICATE_SHORT: "“{name}”的简称“{value}”与{other}相同：简称用于区分各企业的通报文件和邮件，请改为不同的简称",
-    HOLIDAY_YEAR: "缺少{year}年的节假日安排，无法计算期限：请在“节假日”表录入{year}年放假调休安排",
+    HOLIDAY_YEAR: MISSING_YEAR_HEAD + "{year}" + MISSING_YEAR_TAIL + "，请在“节假日”表录入{year}年放假调休安排",
     COLUMN_MISSING: "表头中没有“{column}”列，{needed}无法计算：请按模板恢复该列的名称",
     COLUMN_MISSING_WARN: "表头中没有“{column}”列，{needed}将视为空白：请按模板恢复该列的名称",
 }

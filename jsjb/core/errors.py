@@ -8,6 +8,8 @@ Every error also has a stable ``code`` (a class attribute, the same family as ``
 
 from __future__ import annotations
 
+from .codes import HOLIDAY_YEAR, message
+
 
 class LedgerError(Exception):
     """Base of every error the product reports to a user."""
@@ -32,11 +34,8 @@ class HolidayDataMissing(LedgerError):
 
     def __init__(self, year: int):
         self.year = int(year)
-        super().__init__(
-            f"缺少{self.year}年的节假日安排：内置数据和“节假日”表都未收录{self.year}年。"
-            f"请在“节假日”表中录入国务院办公厅公布的{self.year}年放假调休安排"
-            f"（日期、类型=休息日/工作日、说明）后重试。"
-        )
+        super().__init__(message(HOLIDAY_YEAR, year=self.year)
+                         + "（内置数据和“节假日”表都未收录该年；可用 jsjb holidays parse 把国务院办公厅的通知转成表格）。")
 
 
 class InvalidValue(LedgerError):

@@ -38,6 +38,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from ..core import codes as C
 from ..core import schema as S
 from ..core.calendar import WorkCalendar, day_number
 from ..core.errors import LedgerError
@@ -92,7 +93,7 @@ def _letters() -> dict[str, str]:
 
 
 def _missing(year_expr: str) -> str:
-    return f'"缺少"&({year_expr})&"年节假日安排"'
+    return f'"{C.MISSING_YEAR_HEAD}"&({year_expr})&"{C.MISSING_YEAR_TAIL}"'
 
 
 def row_formulas(row: int) -> dict[str, str]:
