@@ -7,8 +7,7 @@ recomputes a rule. Every number shown comes from the parameters in force (:func:
 
 Reasons (a ticket may have several; its most urgent one — the first in ``REASONS`` — orders it).
 ``items["priority"]`` is that reason's index in ``REASONS`` (0 = most urgent; shown to people as
-priority + 1, the numbers below). ``items["rank"]`` is the same column under its old name, kept
-until every reader uses ``priority``.
+priority + 1, the numbers below).
   1 超期未办结        — open, not on hold, deadline passed (状态 超期未办结)
   2 未确认归属        — no ownership answer by as_of, ``reply_hours`` after 转办时间 passed (R8)
   3 临期              — open, inside the last ``warning_hours`` before the deadline (状态 临期)
@@ -135,7 +134,6 @@ def build(t: pd.DataFrame, c: pd.DataFrame, params: Params, as_of: pd.Timestamp)
         "enterprise": t.loc[idx, S.ENTERPRISE].fillna("（未分派）").to_numpy(),
         "reason": [REASONS[j] for j in first],
         "priority": first,
-        "rank": first,            # deprecated alias of "priority"
         "urgency": np.nan_to_num(urgency, nan=0.0),
         "reasons": texts,
         "hold_days": np.where(m[:, hold_col], -since["挂单中"] / 24, np.nan),

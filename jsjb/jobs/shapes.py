@@ -144,7 +144,7 @@ def dispatch_json(ev: Evaluated, dl) -> dict:
     t, c = ev.tickets, ev.computed
     idx = dl.items.index
     deadlines = _iso_column(c.loc[idx, S.DEADLINE])
-    priority = dl.items["priority"] if "priority" in dl.items else dl.items["rank"]
+    priority = dl.items["priority"]
     items = [
         {"id": t.at[i, S.ID], "row": int(t.at[i, ROW]), "enterprise": e, "status": c.at[i, S.STATUS],
          "deadline": d, "flags": list(c.at[i, S.FLAGS]), "reasons": r, "priority": int(p) + 1,
