@@ -66,3 +66,20 @@ def digest(path: Path) -> str:
 
 def d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+# Markup a citizen might type into 诉求内容: pages must show it as text and never run it (R20).
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">反映停水'
+
+
+def sample_with_markup(path: Path, rows: int, seed: int) -> Path:
+    """A `jsjb sample` ledger whose first ticket's 诉求内容 is :data:`XSS` (set with openpyxl, not jsjb)."""
+    from jsjb.cli import main
+
+    assert main(["sample", str(path), "--rows", str(rows), "--seed", str(seed), "-q"]) == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb[S.SHEET_TICKETS]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index(S.CONTENT) + 1, XSS)
+    wb.save(path)
+    return path

@@ -25,7 +25,7 @@ from jsjb.cli import main  # noqa: E402
 from jsjb.web import create_app, serve  # noqa: E402
 
 AS_OF = "2026-01-05T10:00"
-XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">反映停水'
+from helpers import sample_with_markup  # noqa: E402
 
 
 def digest(path: Path) -> str:
@@ -44,15 +44,7 @@ def without_files(data: dict) -> dict:
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory) -> Path:
     """A sample ledger whose first ticket's 诉求内容 carries markup a citizen might type."""
-    base = tmp_path_factory.mktemp("web")
-    path = base / "台账.xlsx"
-    assert main(["sample", str(path), "--rows", "400", "--seed", "5", "-q"]) == 0
-    wb = openpyxl.load_workbook(path)
-    ws = wb["工单台账"]
-    header = [c.value for c in ws[1]]
-    ws.cell(2, header.index("诉求内容") + 1, XSS)
-    wb.save(path)
-    return path
+    return sample_with_markup(tmp_path_factory.mktemp("web") / "台账.xlsx", 400, 5)
 
 
 @pytest.fixture(scope="module")

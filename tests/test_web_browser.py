@@ -30,7 +30,8 @@ from jsjb.web import create_app, make_server  # noqa: E402
 
 AS_OF = "2026-01-05T10:00"
 MONTH, YEAR = "2025-12", "2025"
-XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">反映停水'
+from helpers import sample_with_markup  # noqa: E402
+
 IMAGES = Path(__file__).parent.parent / "docs" / "images"
 COLOURS = {"超期未办结": "rgb(255, 199, 206)", "临期": "rgb(255, 235, 156)", "挂单中": "rgb(217, 217, 217)"}
 
@@ -83,13 +84,7 @@ def env(tmp_path_factory):
     smtp.start()
     os.environ.update(JSJB_LOG=str(base / "运行记录.csv"), JSJB_SMTP_HOST="127.0.0.1", JSJB_SMTP_PORT=str(smtp.port),
                       JSJB_SMTP_SECURITY="none")
-    ledger = base / "东胜区台账.xlsx"
-    assert main(["sample", str(ledger), "--rows", "500", "--seed", "3", "-q"]) == 0
-    wb = openpyxl.load_workbook(ledger)
-    ws = wb["工单台账"]
-    header = [c.value for c in ws[1]]
-    ws.cell(2, header.index("诉求内容") + 1, XSS)
-    wb.save(ledger)
+    ledger = sample_with_markup(base / "东胜区台账.xlsx", 500, 3)
     server = Server(create_app(None, work_dir=base / "work", password="", max_upload=1024 * 1024))
     locked = Server(create_app(ledger, work_dir=base / "work2", password="开门密码"))
     yield {"base": base, "ledger": ledger, "server": server, "locked": locked, "inbox": inbox}
