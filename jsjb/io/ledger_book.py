@@ -314,19 +314,26 @@ def _simple_sheet(wb, f, name, columns, frame, *, widths=(), dates=()):
         ws.write_string(0, j, c, f["head"])
         ws.set_column(j, j, widths[j] if j < len(widths) else 12, f["d"] if c in dates else None)
     if frame is not None and len(frame):
-        data = [_column_values(frame[c]) if c in frame.columns else [None] * len(frame) for c in columns]
-        for i, row in enumerate(zip(*data), start=1):
-            for j, v in enumerate(row):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(i, j, v)
-                elif isinstance(v, dt.datetime):
-                    ws.write_datetime(i, j, v, f["d"])
-                else:
-                    ws.write_number(i, j, v)
+        write_rows(ws, frame, columns, [f["d"]] * len(columns))
     ws.freeze_panes(1, 0)
     return ws
+
+
+def write_rows(ws, frame: pd.DataFrame, columns, date_formats) -> None:
+    """``frame``'s ``columns`` (missing ones blank) as values from row 2 on: text as text (R20),
+    date-times with ``date_formats[j]``, numbers as numbers; blanks stay empty."""
+    n = len(frame)
+    data = [_column_values(frame[c]) if c in frame.columns else [None] * n for c in columns]
+    for i, row in enumerate(zip(*data), start=1):
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, str):
+                ws.write_string(i, j, v)
+            elif isinstance(v, dt.datetime):
+                ws.write_datetime(i, j, v, date_formats[j])
+            else:
+                ws.write_number(i, j, v)
 
 
 def _params_sheet(wb, f, params: Params | None = None):

@@ -48,7 +48,6 @@ from ..core.timeconv import to_timestamps
 from .ledger_book import (
     COMPUTED_WIDTHS,
     TABLE_NAME,
-    _column_values,
     computed_help,
     formats,
     highlight_help,
@@ -57,6 +56,7 @@ from .ledger_book import (
     other_sheets_help,
     write_help,
     write_other_sheets,
+    write_rows,
 )
 from .writer import WORKBOOK_OPTIONS, atomic_path
 
@@ -362,18 +362,8 @@ def _plain_tickets_sheet(wb, f, tickets: pd.DataFrame | None, n: int) -> None:
         ws.set_column(h0 + k, h0 + k, 10, f["d"] if name == H_DAY else f["helper"])
     ws.set_row(0, 30)
     rows = max(n, 1)
-    data = ([_column_values(tickets[c.name]) if c.name in tickets.columns else [None] * n for c in cols]
-            if n else [])
-    for i, row in enumerate(zip(*data), start=1):
-        for j, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, str):
-                ws.write_string(i, j, v)
-            elif isinstance(v, dt.datetime):
-                ws.write_datetime(i, j, v, f["d"] if cols[j].kind == S.DATE else f["dt"])
-            else:
-                ws.write_number(i, j, v)
+    if n:
+        write_rows(ws, tickets, [c.name for c in cols], [f["d"] if c.kind == S.DATE else f["dt"] for c in cols])
     template = row_formulas(2)
     columns = [{"header": c.name, "header_format": f["head"]} for c in cols]
     for name in (*S.COMPUTED_COLUMNS, *HELPERS):
