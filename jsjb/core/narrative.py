@@ -372,42 +372,32 @@ def _problems(rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> list[Para]:
         paras.append(Para(text, lead=f"（{numerals[k]}）{LIST_HEADINGS[key]}。"))
         k += 1
 
-    idx = lists["overdue"]
-    if len(idx):
-        add("overdue", f"截至统计时点，{w['this']}派发的工单中有{len(idx)}件超期未办结：{_per_enterprise(t, idx, order)}。"
-                       "相关企业要立即办结，并说明超期原因。")
-    else:
-        add("overdue", f"截至统计时点，{w['this']}派发的工单无超期未办结情况。")
+    def item(key: str, none: str, found) -> None:
+        """One 第16条 list: ``found(idx)`` when it has tickets, else ``none``."""
+        idx = lists[key]
+        add(key, found(idx) if len(idx) else none)
 
-    idx = lists["on_hold"]
-    if len(idx):
-        states = pd.Series([hold_state(c, i) for i in idx]).value_counts()
-        detail = "，".join(f"{s}{int(states[s])}件" for s in ("挂单中", "已结束", "未计入") if s in states)
-        add("on_hold", f"{w['this']}挂单工单{len(idx)}件（{detail}）：{_per_enterprise(t, idx, order)}。")
-    else:
-        add("on_hold", f"{w['this']}无挂单工单。")
+    def per(idx) -> str:
+        return _per_enterprise(t, idx, order)
 
-    idx = lists["exempt"]
-    if len(idx):
-        add("exempt", f"{w['this']}申请不计入考核的工单{len(idx)}件：{_per_enterprise(t, idx, order)}。")
-    else:
-        add("exempt", f"{w['this']}无申请不计入考核的工单。")
+    def counted(values: pd.Series, names) -> str:
+        counts = values.value_counts()
+        return "，".join(f"{s}{int(counts[s])}件" for s in names if s in counts)
 
-    idx = lists["major"]
-    if len(idx):
-        kinds = t.loc[idx, S.MAJOR_DIFFICULT].value_counts()
-        detail = "，".join(f"{s}{int(kinds[s])}件" for s in S.MAJOR if s in kinds)
-        add("major", f"{w['this']}重大、疑难工单{len(idx)}件（{detail}）：{_per_enterprise(t, idx, order)}；"
-                     f"办理状态：{_status_summary(c, idx)}。")
-    else:
-        add("major", f"{w['this']}无重大、疑难工单。")
-
-    idx = lists["renminwang"]
-    if len(idx):
-        add("renminwang", f"{w['this']}受理人民网领导留言板工单{len(idx)}件：{_per_enterprise(t, idx, order)}；"
-                          f"办理状态：{_status_summary(c, idx)}。")
-    else:
-        add("renminwang", f"{w['this']}无人民网领导留言板工单。")
+    this = w["this"]
+    item("overdue", f"截至统计时点，{this}派发的工单无超期未办结情况。",
+         lambda idx: f"截至统计时点，{this}派发的工单中有{len(idx)}件超期未办结：{per(idx)}。"
+                     "相关企业要立即办结，并说明超期原因。")
+    item("on_hold", f"{this}无挂单工单。",
+         lambda idx: f"{this}挂单工单{len(idx)}件"
+                     f"（{counted(pd.Series([hold_state(c, i) for i in idx]), ('挂单中', '已结束', '未计入'))}）：{per(idx)}。")
+    item("exempt", f"{this}无申请不计入考核的工单。",
+         lambda idx: f"{this}申请不计入考核的工单{len(idx)}件：{per(idx)}。")
+    item("major", f"{this}无重大、疑难工单。",
+         lambda idx: f"{this}重大、疑难工单{len(idx)}件（{counted(t.loc[idx, S.MAJOR_DIFFICULT], S.MAJOR)}）："
+                     f"{per(idx)}；办理状态：{_status_summary(c, idx)}。")
+    item("renminwang", f"{this}无人民网领导留言板工单。",
+         lambda idx: f"{this}受理人民网领导留言板工单{len(idx)}件：{per(idx)}；办理状态：{_status_summary(c, idx)}。")
 
     idx = lists["invalid"]
     if len(idx):
