@@ -224,20 +224,27 @@ COMPUTED_WIDTHS = {S.DEADLINE: 17, S.MATERIALS_DUE: 17, S.REPLY_DUE: 17, S.STATU
 HIGHLIGHTS = ((S.ST_OVERDUE, "#F8CBAD"), (S.ST_DUE_SOON, "#FFE699"), (S.ST_ON_HOLD, "#D9D9D9"))
 
 
-def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool,
-                   computed: pd.DataFrame | None = None) -> None:
-    """The 工单台账 sheet. ``computed`` (documentation pictures only) writes the computed
-    columns as values instead of the formulas, to show what Excel displays with the add-in."""
+def ticket_columns(wb, f):
+    """A new 工单台账 sheet with the widths and date formats of the input and computed columns."""
     ws = wb.add_worksheet(S.SHEET_TICKETS)
-    cols = S.INPUT_COLUMNS
-    first = len(cols)
-    n = 0 if tickets is None else len(tickets)
-    for j, col in enumerate(cols):
+    first = len(S.INPUT_COLUMNS)
+    for j, col in enumerate(S.INPUT_COLUMNS):
         fmt = f["dt"] if col.kind == S.DATETIME else f["d"] if col.kind == S.DATE else None
         ws.set_column(j, j, col.width, fmt)
     for k, name in enumerate(S.COMPUTED_COLUMNS):
         fmt = f["dt"] if name in (S.DEADLINE, S.MATERIALS_DUE, S.REPLY_DUE) else None
         ws.set_column(first + k, first + k, COMPUTED_WIDTHS[name], fmt)
+    return ws
+
+
+def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool,
+                   computed: pd.DataFrame | None = None) -> None:
+    """The 工单台账 sheet. ``computed`` (documentation pictures only) writes the computed
+    columns as values instead of the formulas, to show what Excel displays with the add-in."""
+    ws = ticket_columns(wb, f)
+    cols = S.INPUT_COLUMNS
+    first = len(cols)
+    n = 0 if tickets is None else len(tickets)
     ws.set_row(0, 30)
     for j, col in enumerate(cols):
         ws.write_string(0, j, col.name, f["head"])

@@ -46,7 +46,6 @@ from ..core.ledger import parse_params
 from ..core.params import BOOL, NUMBER, PARAMETERS, Params, display
 from ..core.timeconv import to_timestamps
 from .ledger_book import (
-    COMPUTED_WIDTHS,
     TABLE_NAME,
     computed_help,
     formats,
@@ -54,6 +53,7 @@ from .ledger_book import (
     highlight_statuses,
     input_validations,
     other_sheets_help,
+    ticket_columns,
     write_help,
     write_other_sheets,
     write_rows,
@@ -348,15 +348,9 @@ def write_plain_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame |
 
 
 def _plain_tickets_sheet(wb, f, tickets: pd.DataFrame | None, n: int) -> None:
-    ws = wb.add_worksheet(S.SHEET_TICKETS)
+    ws = ticket_columns(wb, f)
     cols = S.INPUT_COLUMNS
     first = len(cols)
-    for j, col in enumerate(cols):
-        fmt = f["dt"] if col.kind == S.DATETIME else f["d"] if col.kind == S.DATE else None
-        ws.set_column(j, j, col.width, fmt)
-    for k, name in enumerate(S.COMPUTED_COLUMNS):
-        fmt = f["dt"] if name in (S.DEADLINE, S.MATERIALS_DUE, S.REPLY_DUE) else None
-        ws.set_column(first + k, first + k, COMPUTED_WIDTHS[name], fmt)
     h0 = first + len(S.COMPUTED_COLUMNS)
     for k, name in enumerate(HELPERS):
         ws.set_column(h0 + k, h0 + k, 10, f["d"] if name == H_DAY else f["helper"])

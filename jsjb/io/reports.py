@@ -234,14 +234,20 @@ def _period_text(rep: Report) -> str:
     return f"统计时段：{rep.period.start:%Y-%m-%d} 至 {end:%Y-%m-%d}　统计时点：{rep.as_of:%Y-%m-%d %H:%M}"
 
 
+def _report_sheet(tmp: str, name: str, title: str, rep: Report):
+    """A new workbook whose first sheet starts with the title and the period line of ``rep``."""
+    wb, f = _new_workbook(tmp)
+    sh = Sheet(wb, f, name)
+    sh.title(title)
+    sh.line(_period_text(rep))
+    return wb, f, sh
+
+
 def write_bulletin(path: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> Path:
     """The office's monthly bulletin workbook."""
 
     def write(tmp: str) -> None:
-        wb, f = _new_workbook(tmp)
-        sh = Sheet(wb, f, "月通报")
-        sh.title(f"{OFFICE}“接诉即办”工作月通报（{rep.period.title}）")
-        sh.line(_period_text(rep))
+        wb, f, sh = _report_sheet(tmp, "月通报", f"{OFFICE}“接诉即办”工作月通报（{rep.period.title}）", rep)
         sh.heading("一、总体情况")
         mom = rep.overview["环比"]
         now, before = int(mom["本期受理"]), int(mom["上期受理"])
@@ -309,10 +315,7 @@ def write_enterprise(path: Path, rep: Report, name: str, t: pd.DataFrame, c: pd.
                     & (t[S.ENTERPRISE] == name)).fillna(False).to_numpy()]
 
     def write(tmp: str) -> None:
-        wb, f = _new_workbook(tmp)
-        sh = Sheet(wb, f, "本企业情况")
-        sh.title(f"{name}“接诉即办”工作情况（{rep.period.title}）")
-        sh.line(_period_text(rep))
+        wb, f, sh = _report_sheet(tmp, "本企业情况", f"{name}“接诉即办”工作情况（{rep.period.title}）", rep)
         sh.heading("一、三率、扣加分及排名")
         if len(row):
             r = row.iloc[0]
@@ -341,10 +344,7 @@ def write_enterprise(path: Path, rep: Report, name: str, t: pd.DataFrame, c: pd.
 
 def write_assessment(path: Path, rep: Report) -> Path:
     def write(tmp: str) -> None:
-        wb, f = _new_workbook(tmp)
-        sh = Sheet(wb, f, "年度考核")
-        sh.title(f"{OFFICE}“接诉即办”工作年度考核（{rep.period.title}）")
-        sh.line(_period_text(rep))
+        wb, f, sh = _report_sheet(tmp, "年度考核", f"{OFFICE}“接诉即办”工作年度考核（{rep.period.title}）", rep)
         p = rep.params if rep.params is not None else Params()
 
         def pts(code: str) -> float:
