@@ -74,12 +74,19 @@ XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">反映
 
 def sample_with_markup(path: Path, rows: int, seed: int) -> Path:
     """A `jsjb sample` ledger whose first ticket's 诉求内容 is :data:`XSS` (set with openpyxl, not jsjb)."""
-    from jsjb.cli import main
-
-    assert main(["sample", str(path), "--rows", str(rows), "--seed", str(seed), "-q"]) == 0
+    sample_ledger(path.parent, rows, seed, path.name)
     wb = openpyxl.load_workbook(path)
     ws = wb[S.SHEET_TICKETS]
     header = [c.value for c in ws[1]]
     ws.cell(2, header.index(S.CONTENT) + 1, XSS)
     wb.save(path)
+    return path
+
+
+def sample_ledger(folder: Path, rows: int, seed: int, name: str = "台账.xlsx") -> Path:
+    """A `jsjb sample` ledger written by the CLI itself (fictional people and enterprises)."""
+    from jsjb.cli import main
+
+    path = Path(folder) / name
+    assert main(["sample", str(path), "--rows", str(rows), "--seed", str(seed), "-q"]) == 0
     return path

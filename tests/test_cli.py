@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import ENTERPRISE, digest, write_xlsx
+from helpers import ENTERPRISE, digest, sample_ledger, write_xlsx
 
 from jsjb.cli import build_parser, main
 from jsjb.core import schema as S
@@ -19,9 +19,7 @@ AS_OF = "2026-01-05T10:00"
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    path = tmp_path_factory.mktemp("s") / "样例.xlsx"
-    assert main(["sample", str(path), "--rows", "600", "--seed", "7", "-q"]) == 0
-    return path
+    return sample_ledger(tmp_path_factory.mktemp("s"), 600, 7, "样例.xlsx")
 
 
 def full_row(**values) -> list:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import ENTERPRISE, digest, ticket, typed
+from helpers import ENTERPRISE, digest, sample_ledger, ticket, typed
 from outputs import caller_data, formulas_in, leaks, open_in_libreoffice
 
 from jsjb.cli import main
@@ -166,9 +166,7 @@ AS_OF_SAMPLE = "2026-01-05T10:00"
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory):
-    path = tmp_path_factory.mktemp("everyday") / "台账.xlsx"
-    assert main(["sample", str(path), "--rows", "900", "--seed", "5", "-q"]) == 0
-    return path
+    return sample_ledger(tmp_path_factory.mktemp("everyday"), 900, 5)
 
 
 def run_json(capsys, argv) -> dict:
