@@ -323,3 +323,21 @@ def test_bulletin_and_assessment_offer_the_gongwen_draft(client, url, name):
     assert len(drafts) == 1
     document = docx.Document(io.BytesIO(client.get(f"/download/{drafts[0]}").content))
     assert any("一、" in p.text for p in document.paragraphs)
+
+
+def test_holidays_page_shows_coverage_and_turns_a_pasted_notice_into_rows(client):
+    """R23 in the browser: the clerk pastes next year's notice and downloads the 节假日 rows to paste."""
+    page = client.get("/holidays").text
+    assert "2004–2026" in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    notice = (Path(__file__).parent / "fixtures" / "notices" / "2026.txt").read_text(encoding="utf-8")
+    r = client.post("/holidays", data={"csrf": csrf, "notice": notice})
+    assert r.status_code == 200 and "2026年放假调休安排" in r.text
+    # 2026: Spring Festival 02-15…02-23 off, 02-14 (Sat) working (国办发明电〔2025〕7号)
+    assert "<td>2026-02-16</td><td>休息日</td>" in r.text and "<td>2026-02-14</td><td>工作日</td>" in r.text
+    (fid,) = re.findall(r'href="/download/([^"]+)"', r.text)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/download/{fid}").content))
+    assert [c.value for c in book["节假日"][1]][:3] == ["日期", "类型", "说明"]
+    bad = client.post("/holidays", data={"csrf": csrf, "notice": "一、元旦：1月1日（周三）放假1天。"})
+    assert bad.status_code == 400 and "年份" in bad.text and "Traceback" not in bad.text
+    assert client.post("/holidays", data={"csrf": "forged", "notice": notice}).status_code == 403

@@ -49,10 +49,12 @@ def read_notice_text(path) -> str:
     raise LedgerFileError(f"无法识别通知文件 {path} 的文字编码：请另存为 UTF-8 文本后重试")
 
 
-def notice(path, *, out=None, force: bool = False, progress: Progress = quiet) -> JobResult:
-    """The State Council notice (text) → one 节假日 row per date; ``out`` writes a workbook whose
-    节假日 sheet (日期, 类型, 说明) is ready to paste into the ledger."""
-    parsed = parse_notice(read_notice_text(path))
+def notice(path=None, *, text: str | None = None, out=None, force: bool = False,
+           progress: Progress = quiet) -> JobResult:
+    """The State Council notice — a file (``path``, ``-`` for stdin) or the ``text`` itself — → one
+    节假日 row per date; ``out`` writes a workbook whose 节假日 sheet (日期, 类型, 说明) is ready to paste
+    into the ledger."""
+    parsed = parse_notice(text if text is not None else read_notice_text(path))
     result = JobResult("节假日通知", parsed.as_dict(), detail=parsed)
     if out:
         from ..io.writer import Table, write_tables

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -39,6 +40,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 PAGE_SIZE = 100
 ISSUE_PAGE = 200
 SHOW_ROWS = 300
+MAX_NOTICE_CHARS = 50_000     # a State Council notice is about 2,000 characters
 JOB_KINDS = {"check": "校验", "compute": "刷新", "dispatch": "日调度", "bulletin": "月通报", "assess": "年度考核",
              "archive": "归档", "mail": "发送通报"}
 PUBLIC_PATHS = ("/login", "/static/")
@@ -81,7 +83,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         state.default_ledger = entry.id
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
-    env.globals.update(version=__version__, kinds=JOB_KINDS, pct=render.pct)
+    env.globals.update(version=__version__, kinds={**JOB_KINDS, "holidays": "导入节假日"}, pct=render.pct)
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, code: int = 200, **context) -> Response:
@@ -357,6 +359,35 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         job = state.submit("mail", entry, params, work_for("mail", entry, params))
         return RedirectResponse("/mail?" + urlencode({"month": month, "job": job.id}), status_code=303)
 
+    # -- 节假日 (R23): coverage, and next year's notice turned into rows to paste -------------------
+    async def holidays_page(request: Request):
+        entry = current(request)
+        try:
+            cov = await run_in_threadpool(state.run_now, lambda: jobs.holidays(entry.path if entry else None,
+                                                                               cache=state.cache))
+        except Exception as e:  # noqa: BLE001 - shown as a message on the page
+            return page(request, "holidays.html", 400, error=friendly_error(e), coverage=None, notice=None, job=None)
+        return page(request, "holidays.html", coverage=cov.data, notice=None, job=None, text="")
+
+    async def holidays_parse(request: Request):
+        form = await form_with_csrf(request)
+        if form is None:
+            return error_page(request, "页面已过期，请重新打开“节假日”页面。", 403)
+        text = str(form.get("notice", ""))[:MAX_NOTICE_CHARS]
+        entry = current(request)
+        try:
+            cov = await run_in_threadpool(state.run_now, lambda: jobs.holidays(entry.path if entry else None,
+                                                                               cache=state.cache))
+            target = state.work_dir / "节假日" / f"节假日_{secrets.token_hex(4)}.xlsx"
+            result = await run_in_threadpool(jobs.notice, text=text, out=target)
+        except Exception as e:  # noqa: BLE001 - a malformed notice names its line on the page
+            return page(request, "holidays.html", 400, error=friendly_error(e), coverage=None, notice=None,
+                        job=None, text=text)
+        job = Job(secrets.token_urlsafe(12), "holidays", entry.id if entry else "", {}, status="done",
+                  result=result)
+        state.register(job, result.files)
+        return page(request, "holidays.html", coverage=cov.data, notice=result.data, job=job, text=text)
+
     async def status(request: Request):
         job = state.job(request.path_params["jid"])
         if job is None:
@@ -416,6 +447,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         *[Route(f"/{k}", job_page(k)) for k in JOB_KINDS if k != "mail"],
         Route("/mail", mail_page),
         Route("/mail", mail_send, methods=["POST"]),
+        Route("/holidays", holidays_page),
+        Route("/holidays", holidays_parse, methods=["POST"]),
         Route("/status/{jid}", status),
         Route("/download/{fid}", download),
         *[Route(f"/api/{k}", api(k)) for k in ("check", "compute", "bulletin", "assess", "dispatch", "holidays")],
