@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__, jobs
 from .core import clock
 from .core.errors import InvalidValue, LedgerError
+from .web import DEFAULT_HOST, DEFAULT_PORT  # plain constants: the web stack itself loads only for serve
 
 _ARGPARSE_ZH = {
     "usage: ": "用法：", "options": "选项", "positional arguments": "参数",
@@ -29,6 +30,15 @@ _ARGPARSE_ZH = {
     "expected one argument": "需要一个值",
     "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
     "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "expected at least one argument": "至少需要一个值",
+    "expected at most one argument": "最多只能有一个值",
+    "ignored explicit argument %r": "多余的值 %r",
+    "not allowed with argument %s": "不能与 %s 同时使用",
+    "one of the arguments %s is required": "需要以下参数之一：%s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "没有命令 %(parser_name)r（可用：%(choices)s）",
+    "unexpected option string: %s": "无法识别的选项：%s",
 }
 
 
@@ -120,7 +130,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_compute(args) -> int:
-    r = jobs.compute(args.ledger, as_of=_as_of(args.as_of), out=args.out, mask=args.mask, progress=_progress(args))
+    r = jobs.compute(args.ledger, as_of=_as_of(args.as_of), out=args.out, mask=args.mask, force=args.force,
+                     progress=_progress(args))
 
     def text():
         ev = r.evaluated
@@ -153,7 +164,8 @@ RANK_HEADERS = ["排名", "承办企业", "受理", "响应率", "解决率", "�
 
 
 def cmd_bulletin(args) -> int:
-    r = jobs.bulletin(args.ledger, args.month, as_of=_as_of(args.as_of), out_dir=args.out, docx=args.docx,
+    r = jobs.bulletin(args.ledger, args.month, as_of=_as_of(args.as_of), out_dir=args.out,
+                      docx=args.docx or bool(args.template),
                       pdf=args.pdf, template=args.template, progress=_progress(args))
 
     def text():
@@ -170,7 +182,8 @@ def cmd_bulletin(args) -> int:
 
 
 def cmd_assess(args) -> int:
-    r = jobs.assess(args.ledger, args.year, as_of=_as_of(args.as_of), out_dir=args.out, docx=args.docx,
+    r = jobs.assess(args.ledger, args.year, as_of=_as_of(args.as_of), out_dir=args.out,
+                    docx=args.docx or bool(args.template),
                     pdf=args.pdf, template=args.template, progress=_progress(args))
 
     def text():
@@ -370,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     def docx_args(c):
         c.add_argument("--docx", action="store_true", help="同时生成公文稿（Word，GB/T 9704 版式），供修改后报审")
         c.add_argument("--pdf", action="store_true", help="同时把公文稿转为 PDF（需要 LibreOffice）")
-        c.add_argument("--template", metavar="DOCX", help="使用本单位自己的公文模板（.docx），默认用内置模板")
+        c.add_argument("--template", metavar="DOCX", help="使用本单位自己的公文模板（.docx，隐含 --docx），默认用内置模板")
 
     c = command("template", "生成空白台账模板（与 workbook/ledger_template.xlsx 相同）；--plain 生成在 WPS、"
                             "LibreOffice 中也能计算的台账", cmd_template)
@@ -400,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     json_arg(c)
     c.add_argument("--out", metavar="PATH", help="另存为新的工作簿（仅数值：台账数据加计算列），不修改台账")
     c.add_argument("--mask", action="store_true", help="输出时对来话人、电话脱敏，去掉地址，遮盖诉求内容中的个人信息（第20条）")
+    c.add_argument("--force", action="store_true", help="--out 指定的文件已存在且不是计算结果时，仍然覆盖它（慎用）")
 
     c = command("bulletin", "月通报：各企业三率、得分、扣加分和排名，专项清单，每个企业一个工作簿", cmd_bulletin)
     ledger_arg(c)
@@ -458,9 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = command("serve", "浏览器版：在本机打开网页，台账、校验、刷新、日调度、月通报、年度考核、归档、发送通报都在网页上操作"
                          "（WPS、信创电脑、没有 Excel 的同事使用）", cmd_serve)
     c.add_argument("ledger", nargs="?", metavar="LEDGER", help="台账工作簿（.xlsx，只读；也可以在网页上选择）")
-    c.add_argument("--host", default="127.0.0.1", metavar="H",
+    c.add_argument("--host", default=DEFAULT_HOST, metavar="H",
                    help="监听地址（默认 127.0.0.1，仅本机可访问；其他地址须先设置环境变量 JSJB_WEB_PASSWORD）")
-    c.add_argument("--port", type=int, default=8765, metavar="P", help="端口（默认 8765）")
+    c.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="P", help=f"端口（默认 {DEFAULT_PORT}）")
     c.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（也可设置环境变量 BROWSER=none）")
 
     c = command("doctor", "安装自检：Python、依赖包、xlwings 与加载项版本、加载项是否安装、Excel（不是 WPS）、"

@@ -363,3 +363,24 @@ def test_serve_starts_and_answers_on_loopback(sample, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_compute_out_never_replaces_another_workbook(sample, tmp_path, capsys):
+    """R21: --out may replace an earlier 计算结果 workbook, never e.g. another ledger (unless --force)."""
+    other = tmp_path / "另一个台账.xlsx"
+    other.write_bytes(sample.read_bytes())
+    before = digest(other)
+    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(other), "-q"]) == 2
+    assert "已存在" in capsys.readouterr().err and digest(other) == before
+    result = tmp_path / "结果.xlsx"
+    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(result), "-q"]) == 0
+    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(result), "-q"]) == 0   # its own output
+    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(other), "-q", "--force"]) == 0
+    assert openpyxl.load_workbook(other, read_only=True).sheetnames == ["计算结果"]
+
+
+def test_argparse_errors_are_chinese(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["sample", "x.xlsx", "--rows", "abc"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "参数 --rows" in err and "argument" not in err

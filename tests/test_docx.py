@@ -58,10 +58,8 @@ def made(tmp_path_factory):
     year = report(stats.year(YEAR), annual=True)
     out = base / "out"
     files = {
-        "bulletin": D.write_bulletin_docx(out / f"月通报_{MONTH}.docx", month, ev.tickets, ev.computed,
-                                          ledger.enterprises, previous=prev),
-        "assess": D.write_assessment_docx(out / f"年度考核_{YEAR}.docx", year, ev.tickets, ev.computed,
-                                          ledger.enterprises),
+        "bulletin": D.write_report_docx(out / f"月通报_{MONTH}.docx", month, ev.tickets, ev.computed, previous=prev),
+        "assess": D.write_report_docx(out / f"年度考核_{YEAR}.docx", year, ev.tickets, ev.computed),
     }
     data = {"bulletin": jobs.report_json(ev, month), "assess": jobs.report_json(ev, year)}
     return {"base": base, "ledger": ledger_path, "ev": ev, "report": report, "files": files, "json": data,
@@ -254,7 +252,7 @@ def test_parameters_in_force_appear_as_annotation_only_when_changed(made):
     doc = Document(made["files"]["bulletin"])
     assert not any(p.style.name == "附注" for p in doc.paragraphs)
     rep = made["report"](stats.month(MONTH), params=Params({"basic_satisfied_counts": "否"}))
-    out = D.write_bulletin_docx(made["base"] / "changed.docx", rep, made["ev"].tickets, made["ev"].computed)
+    out = D.write_report_docx(made["base"] / "changed.docx", rep, made["ev"].tickets, made["ev"].computed)
     notes = [p.text for p in Document(out).paragraphs if p.style.name == "附注"]
     assert len(notes) == 1
     assert notes[0].startswith("（") and "“基本满意”是否计为满意：否（默认是" in notes[0]
@@ -314,7 +312,7 @@ def test_office_template_is_used(made, tmp_path):
     path = tmp_path / "本单位模板.docx"
     office.save(path)
     rep = made["month"]
-    out = D.write_bulletin_docx(tmp_path / "o.docx", rep, made["ev"].tickets, made["ev"].computed, template=path)
+    out = D.write_report_docx(tmp_path / "o.docx", rep, made["ev"].tickets, made["ev"].computed, template=path)
     doc = Document(out)
     body = texts(doc)
     assert "各直属国有企业：" in body and "鄂尔多斯市东胜区国有资产监督管理委员会" in body
@@ -329,12 +327,12 @@ def test_bad_templates_are_refused_with_a_chinese_message(made, tmp_path):
     plain.add_paragraph("{{标题}}")
     plain.save(tmp_path / "no_markers.docx")
     with pytest.raises(D.DocxTemplateError, match="正文"):
-        D.write_bulletin_docx(tmp_path / "x.docx", rep, t, c, template=tmp_path / "no_markers.docx")
+        D.write_report_docx(tmp_path / "x.docx", rep, t, c, template=tmp_path / "no_markers.docx")
     (tmp_path / "not.docx").write_text("不是文档", encoding="utf-8")
     with pytest.raises(LedgerError, match="不是有效的 Word 文档"):
-        D.write_bulletin_docx(tmp_path / "y.docx", rep, t, c, template=tmp_path / "not.docx")
+        D.write_report_docx(tmp_path / "y.docx", rep, t, c, template=tmp_path / "not.docx")
     with pytest.raises(LedgerError, match="找不到公文模板"):
-        D.write_bulletin_docx(tmp_path / "z.docx", rep, t, c, template=tmp_path / "missing.docx")
+        D.write_report_docx(tmp_path / "z.docx", rep, t, c, template=tmp_path / "missing.docx")
     assert not (tmp_path / "x.docx").exists() and not (tmp_path / "y.docx").exists()
 
 

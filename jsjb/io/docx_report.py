@@ -603,21 +603,11 @@ def write_draft(path, d: Draft, template=None) -> Path:
     return atomic_path(Path(path), lambda tmp: doc.save(tmp))
 
 
-def write_bulletin_docx(path, rep: Report, tickets: pd.DataFrame, computed: pd.DataFrame,
-                        enterprises: pd.DataFrame | None = None, *, previous: Report | None = None,
-                        template=None) -> Path:
-    """月通报_YYYY-MM.docx: the monthly bulletin as a 公文 draft. ``rep`` is the report the workbooks
-    are written from; ``previous`` the previous month's (same ``stats.report``), for 环比 figures.
-    ``enterprises`` is accepted for symmetry with the workbook writers (names in ``rep`` are already
-    the full 企业名称)."""
-    return write_draft(path, draft(rep, tickets, computed, previous), template)
-
-
-def write_assessment_docx(path, rep: Report, tickets: pd.DataFrame, computed: pd.DataFrame,
-                          enterprises: pd.DataFrame | None = None, *, previous: Report | None = None,
-                          template=None) -> Path:
-    """年度考核_YYYY.docx: the annual assessment as a 公文 draft (``previous``: last year's report,
-    optional, for 同比 figures)."""
+def write_report_docx(path, rep: Report, tickets: pd.DataFrame, computed: pd.DataFrame, *,
+                      previous: Report | None = None, template=None) -> Path:
+    """The bulletin (月通报_YYYY-MM.docx) or the annual assessment (年度考核_YYYY.docx) as a 公文 draft,
+    from the report the workbooks are written from; ``previous`` is the previous period's report (same
+    ``stats.report``) for the 环比/同比 figures; ``template`` the office's own .docx (default: ours)."""
     return write_draft(path, draft(rep, tickets, computed, previous), template)
 
 

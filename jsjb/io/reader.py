@@ -160,3 +160,19 @@ def read_sheets(path: str | os.PathLike) -> dict[str, pd.DataFrame | None]:
 def read_ledger(path: str | os.PathLike) -> Ledger:
     """Read and parse a ledger workbook. The file is opened read-only and never modified."""
     return build(read_sheets(path), source=str(path))
+
+
+def sheet_names(path: str | os.PathLike) -> list[str] | None:
+    """The sheet names of a workbook without loading it (its xl/workbook.xml), or None when the file
+    is not a readable workbook. Used to recognise a job's own earlier output before replacing it."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    from xml.sax.saxutils import unescape
+
+    return [unescape(n, {"&quot;": '"', "&apos;": "'"}) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', xml)]

@@ -72,10 +72,8 @@ def data_error_note(ev: Evaluated) -> list[str]:
 
 def coverage_notes(ev: Evaluated) -> list[str]:
     """R23: warn from 60 days before the covered years end, naming the open tickets affected."""
-    try:
-        from ..core.calendar import coverage
-    except ImportError:     # pragma: no cover - during the calendar's upgrade
-        return []
+    from ..core.calendar import coverage
+
     cov = coverage(ev.ledger.calendar, ev.tickets, ev.computed, ev.as_of)
     return list(cov.warnings)
 
@@ -136,20 +134,28 @@ def check(ledger, *, as_of=None, progress: Progress = quiet, cache: LedgerCache 
     return result
 
 
-def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = False, progress: Progress = quiet,
-            cache: LedgerCache | None = None) -> JobResult:
-    """刷新/计算: the computed columns for every ticket; ``out`` also saves them (values only).
+COMPUTE_SHEET = "计算结果"
+
+
+def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = False, force: bool = False,
+            progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
+    """刷新/计算: the computed columns for every ticket; ``out`` also saves them (values only) — into
+    a new file or over an earlier 计算结果 workbook, never over another workbook unless ``force`` (R21).
     The run log gets a row when a file is written or ``log`` asks for one (the 刷新 button)."""
+    from ..io.reader import sheet_names
     from ..io.writer import Table, write_tables
 
+    if out:
+        target = _xlsx_target(out, "--out", Path(ledger) if isinstance(ledger, (str, Path)) else None)
+        if target.exists() and not force and sheet_names(target) != [COMPUTE_SHEET]:
+            refuse_existing(target, "工作簿（它不是本工具生成的计算结果）", force)
     source, ev = _evaluated(ledger, as_of, progress, cache)
     result = _result("计算", compute_json(ev), evaluated=ev)
     frame = computed_frame(ev, mask=mask)
-    result.tables["计算结果"] = frame
+    result.tables[COMPUTE_SHEET] = frame
     if out:
-        target = _xlsx_target(out, "--out", source.path)
         with Timer(progress)(f"写入 {target}"):
-            write_tables(target, [Table("计算结果", frame, widths={S.CONTENT: 40, S.FLAGS: 40})])
+            write_tables(target, [Table(COMPUTE_SHEET, frame, widths={S.CONTENT: 40, S.FLAGS: 40})])
         result.files.append(target)
     if out or log:
         note = "；".join(x for x in ("已脱敏" if mask else "", f"数据错误 {len(ev.errors)} 条" if ev.errors else "") if x)
@@ -219,8 +225,7 @@ def _report_result(result: JobResult, source: Source, rep, columns, draft: Path 
 
     result.tables[result.job] = enterprise_table(rep, columns)
     if draft is not None:
-        _docx(result, "assessment" if rep.period.kind == "year" else "bulletin", draft, result.evaluated, rep,
-              template, pdf, progress)
+        _docx(result, draft, result.evaluated, rep, template, pdf, progress)
     result.notes += report_notes(result.data)
     write_log(result, source, rep.period.label, int(rep.table["received"].sum()))
     result.detail = rep
@@ -246,20 +251,15 @@ def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[di
     return out
 
 
-def _docx(result: JobResult, kind: str, path: Path, ev: Evaluated, rep, template, pdf: bool,
-          progress: Progress) -> None:
-    """The 公文 draft of a bulletin/assessment (and its PDF) beside the workbooks."""
+def _docx(result: JobResult, path: Path, ev: Evaluated, rep, template, pdf: bool, progress: Progress) -> None:
+    """The 公文 draft of a bulletin/assessment (and its PDF) beside the workbooks; the previous period's
+    report gives the 环比/同比 figures."""
     from ..io import docx_report
 
     with Timer(progress)(f"写入公文稿 {path.name}"):
-        if kind == "bulletin":
-            previous = _report(ev, rep.period.previous(), annual=False)
-            written = docx_report.write_bulletin_docx(path, rep, ev.tickets, ev.computed, ev.ledger.enterprises,
-                                                      previous=previous, template=template)
-        else:
-            previous = _report(ev, rep.period.previous(), annual=False)
-            written = docx_report.write_assessment_docx(path, rep, ev.tickets, ev.computed, ev.ledger.enterprises,
-                                                        previous=previous, template=template)
+        previous = _report(ev, rep.period.previous(), annual=False)
+        written = docx_report.write_report_docx(path, rep, ev.tickets, ev.computed, previous=previous,
+                                                template=template)
     result.files.append(written)
     result.data["files"]["docx"] = str(written)
     if pdf:
