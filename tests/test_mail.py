@@ -314,3 +314,31 @@ def test_a_bad_mail_setting_is_exit_2_naming_the_setting(bulletin, capsys, monke
     monkeypatch.setenv(env, value)
     code, report, err = mail(capsys, bulletin)
     assert code == 2 and setting in err and "Traceback" not in err
+
+
+def test_a_workbook_written_for_another_enterprise_is_never_attached(smtp, tmp_path, capsys):
+    """R22: the 承办企业 sheet edited between 月通报 and 发送通报 (two 简称 swapped): the files now named
+    for each other are refused, not sent to the wrong enterprise."""
+    from jsjb.core.sample import generate
+    from jsjb.io.ledger_book import write_ledger
+
+    made = generate(500, 2025, 3)
+    ledger = tmp_path / "台账.xlsx"
+    write_ledger(ledger, made.sheets)
+    out = tmp_path / "out"
+    assert main(["bulletin", str(ledger), "--month", "2025-12", "--as-of", AS_OF, "--out", str(out), "-q"]) == 0
+    capsys.readouterr()
+    edited = dict(made.sheets)
+    e = edited["承办企业"].copy()
+    e.loc[[0, 1], "简称"] = e.loc[[1, 0], "简称"].to_numpy()
+    edited["承办企业"] = e
+    ledger.unlink()
+    write_ledger(ledger, edited)
+    inbox, where = smtp()
+    code = main(["mail", str(out), "--ledger", str(ledger), "--json", "-q", "--smtp", where])
+    report = json.loads(capsys.readouterr().out)
+    skipped = {s["enterprise"]: s["reason"] for s in report["skipped"]}
+    for k in (0, 1):
+        assert "不是本企业的" in skipped[e.loc[k, "企业名称"]]
+    assert not {msg["Subject"].split("— ")[-1] for _, msg in inbox.messages} & set(e.loc[[0, 1], "企业名称"])
+    assert code == 1 and len(inbox.messages) == 5

@@ -16,6 +16,7 @@ from . import codes as C
 from . import schema as S
 from .addresses import parse_addresses
 from .calendar import Override, WorkCalendar
+from .enterprises import shared_short_names
 from .errors import InvalidValue, LedgerError
 from .params import Params
 from .timeconv import is_blank, problem, to_timestamps
@@ -274,14 +275,12 @@ def parse_enterprises(raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Issu
             issues.append(issue(C.EMAIL, int(row), "邮箱", cell, S.SHEET_ENTERPRISES,
                                 detail=refused or f"无效的地址：{'、'.join(invalid)}"))
     # R22: the 简称 names an enterprise's files and mail; two enterprises must not share one
-    shorts = frame[frame["简称"].notna()]
-    for short, group in shorts.groupby("简称", sort=False):
-        if len(group) > 1:
-            names = group["企业名称"].tolist()
-            for row, name in zip(group["_row"], names):
-                others = "、".join(f"“{n}”" for n in names if n != name)
-                issues.append(issue(C.DUPLICATE_SHORT, int(row), "简称", short, S.SHEET_ENTERPRISES,
-                                    name=name, other=others))
+    shared = shared_short_names(frame)
+    for row, name in zip(frame["_row"], frame["企业名称"]):
+        if name in shared:
+            short, others = shared[name]
+            issues.append(issue(C.DUPLICATE_SHORT, int(row), "简称", short, S.SHEET_ENTERPRISES,
+                                name=name, other=others))
     return frame.drop(columns="_row"), issues
 
 

@@ -7,13 +7,13 @@ string a string cell (R20), each file written atomically (R21), printable on A4 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..core import schema as S
+from ..core.enterprises import file_tags, safe_name
 from ..core.masking import mask_tickets
 from ..core.params import BY_CODE, Params, display
 from ..core.scoring import MANUAL_ITEMS
@@ -40,32 +40,28 @@ LIST_TITLES = {"overdue": "超期未办结工单", "exempt": "申请不计入考
                "major": "重大、疑难工单", "renminwang": "人民网领导留言板工单", "invalid": "数据有误、未计入三率的工单"}
 
 
-def safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("_") or "未命名"
+OWNER_PROPERTY = "承办企业"   # custom document property: whose workbook this is
 
 
-def ambiguous_short_names(enterprises: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """Enterprises whose 简称 another enterprise also uses (R22): name → (简称, the other names)."""
-    by_short: dict[str, list[str]] = {}
-    for name, short in zip(enterprises["企业名称"], enterprises["简称"]):
-        if short is not None and str(short).strip() and not (isinstance(short, float) and pd.isna(short)):
-            by_short.setdefault(str(short).strip(), []).append(str(name))
-    out = {}
-    for short, names in by_short.items():
-        if len(names) > 1:
-            for n in names:
-                out[n] = (short, "、".join(f"“{o}”" for o in names if o != n))
-    return out
+def owner_of(path: Path) -> str | None:
+    """The 承办企业 an enterprise workbook was written for (its custom property), or None."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            root = ElementTree.fromstring(z.read("docProps/custom.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    for prop in root:
+        if prop.get("name") == OWNER_PROPERTY and len(prop):
+            return prop[0].text
+    return None
 
 
 def enterprise_file_tag(name: str, enterprises: pd.DataFrame) -> str:
-    """The part of an enterprise's file names that identifies it: its 简称, else its name — and its
-    full name when the 简称 is shared with another enterprise (no file under an ambiguous name, R22)."""
-    short = dict(zip(enterprises["企业名称"], enterprises["简称"])) if len(enterprises) else {}
-    tag = short.get(name)
-    if not tag or (isinstance(tag, float) and pd.isna(tag)) or name in ambiguous_short_names(enterprises):
-        tag = name
-    return safe_name(tag)
+    """The part of an enterprise's file names that identifies it (:func:`core.enterprises.file_tags`)."""
+    return file_tags(enterprises).get(name) or safe_name(name)
 
 
 def ticket_list(t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
@@ -316,6 +312,7 @@ def write_enterprise(path: Path, rep: Report, name: str, t: pd.DataFrame, c: pd.
 
     def write(tmp: str) -> None:
         wb, f, sh = _report_sheet(tmp, "本企业情况", f"{name}“接诉即办”工作情况（{rep.period.title}）", rep)
+        wb.set_custom_property(OWNER_PROPERTY, name)      # the mail job checks it before attaching (R22)
         sh.heading("一、三率、扣加分及排名")
         if len(row):
             r = row.iloc[0]

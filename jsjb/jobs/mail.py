@@ -76,7 +76,8 @@ def sent_before(source: Source, period: str) -> dict[str, set[str]]:
 def plan(folder, ledger, period: str | None = None, *, resend: bool = False, progress: Progress = quiet) -> tuple[
         Source, str, list[Delivery]]:
     from ..core.addresses import parse_addresses
-    from ..io.reports import ambiguous_short_names, enterprise_file_tag
+    from ..core.enterprises import file_tags, shared_short_names
+    from ..io.reports import owner_of
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -84,7 +85,8 @@ def plan(folder, ledger, period: str | None = None, *, resend: bool = False, pro
     source = Source.of(ledger, progress)
     label = find_period(folder, period)
     enterprises = source.ledger.enterprises
-    ambiguous = ambiguous_short_names(enterprises)
+    ambiguous = shared_short_names(enterprises)
+    tags = file_tags(enterprises)
     done = {} if resend else sent_before(source, label)
     plan_: list[Delivery] = []
     for name, cell in zip(enterprises["企业名称"], enterprises["邮箱"]):
@@ -94,9 +96,14 @@ def plan(folder, ledger, period: str | None = None, *, resend: bool = False, pro
         if name in ambiguous:
             d.skip = f"简称“{ambiguous[name][0]}”与{ambiguous[name][1]}重复：请在“承办企业”表中改为不同的简称"
             continue
-        path = folder / f"月通报_{label}_{enterprise_file_tag(name, enterprises)}.xlsx"
+        path = folder / f"月通报_{label}_{tags[name]}.xlsx"
         if not path.exists():
             d.skip = f"没有找到该企业的工作簿 {path.name}"
+            continue
+        owner = owner_of(path)
+        if owner != name:        # R22: never attach a workbook written for another enterprise
+            d.skip = (f"工作簿 {path.name} 是为“{owner}”生成的，不是本企业的：请重新生成本月月通报后再发送" if owner
+                      else f"无法确认工作簿 {path.name} 属于本企业（旧版本生成或已被改动）：请重新生成本月月通报后再发送")
             continue
         d.file = path
         valid, d.invalid, refuse = parse_addresses(cell)
