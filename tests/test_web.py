@@ -341,3 +341,28 @@ def test_holidays_page_shows_coverage_and_turns_a_pasted_notice_into_rows(client
     bad = client.post("/holidays", data={"csrf": csrf, "notice": "一、元旦：1月1日（周三）放假1天。"})
     assert bad.status_code == 400 and "年份" in bad.text and "Traceback" not in bad.text
     assert client.post("/holidays", data={"csrf": "forged", "notice": notice}).status_code == 403
+
+
+def test_a_re_uploaded_ledger_keeps_its_outputs_and_run_log(ledger, tmp_path, monkeypatch):
+    """R22 in the browser: uploading the same ledger again must not forget what was already sent."""
+    monkeypatch.delenv("JSJB_LOG", raising=False)
+    app = create_app(None, work_dir=tmp_path / "work", password="", max_upload=2_000_000)
+    with TestClient(app) as c:
+        folders = []
+        for _ in range(2):
+            page = c.get("/").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+            r = c.post("/upload", data={"csrf": csrf},
+                       files={"ledger": ("台账.xlsx", ledger.read_bytes(), "application/octet-stream")})
+            assert r.status_code in (200, 303)
+            folders.append(sorted(p.parent for p in (tmp_path / "work" / "上传").rglob("台账.xlsx")))
+        assert folders[0] == folders[1] and len(folders[1]) == 1
+
+
+@pytest.mark.parametrize("url", ["/bulletin?month=2025-12", "/archive", "/api/compute", "/check"])
+def test_another_site_cannot_start_a_job(client, url):
+    """CSRF by GET: a cross-site <img src="http://127.0.0.1:8765/archive"> is refused; the tool's own
+    pages (same-origin) and a typed address (none) are not."""
+    assert client.get(url, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.get(url, headers={"Sec-Fetch-Site": "same-site"}).status_code == 403
+    assert client.get(url, headers={"Sec-Fetch-Site": "none"}, follow_redirects=False).status_code in (200, 303)

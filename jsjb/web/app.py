@@ -44,6 +44,7 @@ MAX_NOTICE_CHARS = 50_000     # a State Council notice is about 2,000 characters
 JOB_KINDS = {"check": "校验", "compute": "刷新", "dispatch": "日调度", "bulletin": "月通报", "assess": "年度考核",
              "archive": "归档", "mail": "发送通报"}
 PUBLIC_PATHS = ("/login", "/static/")
+STARTS_JOBS = {*JOB_KINDS, "api", "holidays", "upload", "logout"}   # first path segment of requests that act
 
 
 class TooLarge(Exception):
@@ -108,6 +109,10 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             session, new = state.session(request.cookies.get(COOKIE))
             request.state.session = session
             path = request.url.path
+            fetch_site = request.headers.get("sec-fetch-site")
+            if fetch_site not in (None, "same-origin", "none") and path.strip("/").split("/")[0] in STARTS_JOBS:
+                # a page elsewhere (an <img> or link on another site) must not start a job here (CSRF)
+                return Response("请从本工具的页面操作", status_code=403, media_type="text/plain; charset=utf-8")
             if request.method == "POST":
                 origin = request.headers.get("origin")
                 if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
@@ -208,9 +213,11 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         if not f.filename.lower().endswith(".xlsx") or not data.startswith(ZIP_MAGIC):
             return page(request, "home.html", 400,
                         error="只能上传 Excel 工作簿（.xlsx）。如果是 .xls 或 WPS 格式，请先另存为 .xlsx。")
-        folder = state.upload_dir()
         name = safe_upload_name(f.filename)
-        (folder / name).write_bytes(data)
+        folder = state.upload_dir(name)
+        tmp = folder / f".{secrets.token_hex(4)}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(folder / name)           # atomic: a job still reading the previous copy is not disturbed
         entry = state.add_ledger(folder / name, name, uploaded=True)
         request.state.session.ledger_id = entry.id
         request.state.session.flash = f"已载入台账副本：{name}（原文件不会被修改）"

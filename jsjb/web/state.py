@@ -106,9 +106,11 @@ class State:
             self.ledgers[lid] = entry
         return entry
 
-    def upload_dir(self) -> Path:
-        d = self.work_dir / "上传" / secrets.token_hex(8)
-        d.mkdir(parents=True)
+    def upload_dir(self, name: str) -> Path:
+        """The folder of an uploaded ledger, one per file name: a re-upload of the same ledger keeps its
+        outputs and its run log, so 发送通报 still knows what was already sent (R22)."""
+        d = self.work_dir / "上传" / _safe_stem(Path(name).stem)
+        d.mkdir(parents=True, exist_ok=True)
         return d
 
     def ledger_of(self, session: Session) -> LedgerEntry | None:
