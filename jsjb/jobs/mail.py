@@ -47,18 +47,26 @@ class MailReport:
         return {"period": self.period, "sent": self.sent, "failed": self.failed, "skipped": self.skipped}
 
 
+def periods(folder: Path) -> list[str]:
+    """The months whose enterprise workbooks are in ``folder`` (oldest first)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted({m.group(1) for p in folder.glob("月通报_*.xlsx") if (m := FILE_PATTERN.match(p.name))})
+
+
 def find_period(folder: Path, wanted: str | None) -> str:
-    periods = sorted({m.group(1) for p in folder.glob("月通报_*.xlsx") if (m := FILE_PATTERN.match(p.name))})
+    periods_ = periods(folder)
     if wanted:
         month(wanted)      # validates the text
-        if wanted not in periods:
+        if wanted not in periods_:
             raise LedgerError(f"文件夹 {folder} 中没有 {wanted} 的企业通报工作簿（月通报_{wanted}_*.xlsx）")
         return wanted
-    if not periods:
+    if not periods_:
         raise LedgerError(f"文件夹 {folder} 中没有企业通报工作簿（月通报_YYYY-MM_企业.xlsx）：请先生成月通报")
-    if len(periods) > 1:
-        raise LedgerError(f"文件夹中有多个月份的通报（{'、'.join(periods)}），请指定要发送的月份（--month）")
-    return periods[0]
+    if len(periods_) > 1:
+        raise LedgerError(f"文件夹中有多个月份的通报（{'、'.join(periods_)}），请指定要发送的月份（--month）")
+    return periods_[0]
 
 
 def sent_before(source: Source, period: str) -> dict[str, set[str]]:
@@ -213,4 +221,4 @@ def _reason(e: Exception) -> str:
     return f"发送失败（{type(e).__name__}: {text_of(getattr(e, 'smtp_error', e))}）"
 
 
-__all__ = ["MailReport", "find_period", "mail", "plan", "sent_before", "settings"]
+__all__ = ["MailReport", "find_period", "periods", "mail", "plan", "sent_before", "settings"]

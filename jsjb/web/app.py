@@ -31,6 +31,7 @@ from .. import __version__, jobs
 from ..core import clock
 from ..core import schema as S
 from ..core.errors import LedgerError
+from ..core.ledger import ERROR
 from . import render
 from .state import Job, LedgerEntry, Session, State, friendly_error, safe_upload_name
 
@@ -252,7 +253,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 return jobs.archive(entry.path, as_of=as_of, out=entry.out_dir / jobs.ARCHIVE_FILE, progress=p,
                                     cache=cache)
             if kind == "mail":
-                source = jobs.Source(jobs.load(entry.path, p, cache), entry.path)
+                source = jobs.Source.of(entry.path, p, cache)
                 return jobs.mail(entry.out_dir, source, month_label=params.get("month"),
                                  settings=jobs.mail_settings(), progress=p)
             raise AssertionError(kind)
@@ -291,7 +292,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         if job.status == "running":
             return page(request, "working.html", job=job, title=JOB_KINDS[job.kind])
         if job.status == "error":
-            return page(request, "error.html", 400 if job.error else 500, job=job, error=job.error,
+            return page(request, "error.html", 400, job=job, error=job.error,
                         title=JOB_KINDS[job.kind])
         r = job.result
         ctx = {"job": job, "result": r, "notes": r.notes, "title": JOB_KINDS[job.kind]}
@@ -299,7 +300,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         if kind == "check":
             issues = sorted(r.evaluated.errors, key=_issue_key) + sorted(r.evaluated.warnings, key=_issue_key)
             page_no, pages, start = _paging(request, len(issues), ISSUE_PAGE)
-            rows = [{"level": "错误" if i in r.evaluated.errors else "提示", "sheet": i.sheet, "row": i.row or "",
+            rows = [{"level": "错误" if i.level == ERROR else "提示", "sheet": i.sheet, "row": i.row or "",
                      "column": i.column, "value": render.issue_value(i.column, i.value), "message": i.message}
                     for i in issues[start:start + ISSUE_PAGE]]
             ctx.update(issues=rows, page_no=page_no, pages=pages, n_errors=len(r.data["errors"]),
@@ -328,7 +329,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             groups = []
             for name, part in items.groupby("承办企业", sort=False, dropna=False):
                 groups.append((render.cell(name) or "（未填承办企业）", len(part), render.table(name, part, SHOW_ROWS)))
-            ctx.update(summary=render.table("汇总", r.tables["汇总"]), groups=groups, total=len(items))
+            ctx.update(summary=render.table("汇总", r.tables["汇总"]), groups=groups, total=len(items),
+                       legend=r.detail.legend)
         elif kind == "archive":
             ctx.update(table=render.table("归档目录", render.masked(r.tables["归档目录"]), SHOW_ROWS), data=r.data)
         elif kind == "mail":
@@ -342,7 +344,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         month = _opt(request, "month") or jobs.last_complete_month(jobs.now())
         try:
             def plan():
-                source = jobs.Source(jobs.load(entry.path, cache=state.cache), entry.path)
+                source = jobs.Source.of(entry.path, cache=state.cache)
                 return jobs.mail_plan(entry.out_dir, source, month)
             _, label, deliveries = await run_in_threadpool(state.run_now, plan)
             settings = jobs.mail_settings()
@@ -494,9 +496,8 @@ def _defaults() -> dict:
 
 
 def _periods(entry: LedgerEntry) -> list[str]:
-    from ..jobs.mail import FILE_PATTERN
+    from ..jobs.mail import periods
 
-    if not entry.out_dir.is_dir():
-        return []
-    return sorted({m.group(1) for p in entry.out_dir.glob("月通报_*.xlsx") if (m := FILE_PATTERN.match(p.name))},
-                  reverse=True)
+    return periods(entry.out_dir)[::-1]
+
+
