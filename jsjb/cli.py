@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__, jobs
 from .core import clock
 from .core.errors import InvalidValue, LedgerError
+from .jobs.errors import describe
 from .web import DEFAULT_HOST, DEFAULT_PORT  # plain constants: the web stack itself loads only for serve
 
 _ARGPARSE_ZH = {
@@ -520,24 +521,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except LedgerError as e:
-        print(f"错误：{e}", file=sys.stderr)
-        return e.exit_code
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
-    except MemoryError:
-        print("错误：内存不足，无法完成。请关闭其他程序，或把台账按年份拆分后重试。", file=sys.stderr)
-        return 3
-    except OSError as e:
-        print(f"错误：无法读写文件（{e.strerror or e}：{e.filename or ''}）", file=sys.stderr)
-        return 2
-    except Exception as e:  # noqa: BLE001 - the catch-all: one Chinese line, exit 3
-        if os.environ.get("JSJB_DEBUG"):
+    except Exception as e:  # noqa: BLE001 - every failure: one Chinese line and its exit code
+        if os.environ.get("JSJB_DEBUG") and not isinstance(e, LedgerError):
             raise
-        print(f"错误：程序内部出错（{type(e).__name__}）。请把台账和这条信息发给系统管理员；"
-              f"设置环境变量 JSJB_DEBUG=1 可显示详细信息。", file=sys.stderr)
-        return 3
+        message, code = describe(e)
+        print(f"错误：{message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,7 @@ import pandas as pd
 
 from jsjb import jobs
 from jsjb.core import schema as S
-from jsjb.core.errors import LedgerError
+from jsjb.jobs.errors import describe
 
 from . import book_io
 
@@ -53,10 +53,8 @@ def button(func):
         progress = lambda text: _status(book, f"{TITLE}：{text}")  # noqa: E731
         try:
             return func(book, progress, *args, **kwargs)
-        except (LedgerError, FileNotFoundError) as e:
-            _alert(book, str(e))
         except Exception as e:  # noqa: BLE001 - a button must never show a Python traceback
-            _alert(book, f"运行出错：{type(e).__name__}：{e}。请把台账和此信息发给系统管理员。")
+            _alert(book, describe(e)[0])
         finally:
             _status(book, None)
         return None
@@ -70,14 +68,6 @@ def _source(book, progress) -> jobs.Source:
         ledger = book_io.read_ledger(book)
     full = Path(str(book.fullname))
     return jobs.Source(ledger, full if full.is_absolute() else None)
-
-
-def _out(source: jobs.Source, out) -> Path:
-    if out:
-        return Path(out)
-    if source.path is None:
-        raise FileNotFoundError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹）。")
-    return source.out_dir()
 
 
 def _finish(book, result: jobs.JobResult, message: str) -> None:
@@ -124,7 +114,7 @@ def refresh(book, progress, as_of=None):
 def bulletin(book, progress, month=None, as_of=None, out=None, docx=False):
     """月通报：在“月通报”表写入各企业三率、得分和排名，并在台账旁保存通报和各企业工作簿（可选公文稿）。"""
     source = _source(book, progress)
-    result = jobs.bulletin(source, month, as_of=as_of, out_dir=_out(source, out), docx=docx, workers=1,
+    result = jobs.bulletin(source, month, as_of=as_of, out_dir=source.out_dir(out), docx=docx, workers=1,
                            progress=progress)
     rep = result.detail
     with jobs.Timer(progress)("写入“月通报”表"):
@@ -141,7 +131,7 @@ def bulletin(book, progress, month=None, as_of=None, out=None, docx=False):
 def assess(book, progress, year=None, as_of=None, out=None, docx=False):
     """年度考核：在“年度考核”表写入100分制考核结果，并在台账旁保存考核工作簿（可选公文稿）。"""
     source = _source(book, progress)
-    result = jobs.assess(source, year, as_of=as_of, out_dir=_out(source, out), docx=docx, progress=progress)
+    result = jobs.assess(source, year, as_of=as_of, out_dir=source.out_dir(out), docx=docx, progress=progress)
     rep = result.detail
     with jobs.Timer(progress)("写入“年度考核”表"):
         book_io.write_sheet(book, "年度考核", [
@@ -157,7 +147,7 @@ def dispatch(book, progress, as_of=None, out=None):
     """日调度：在“日调度”表列出需督办的工单（超期、未确认归属、临期、材料逾期、材料将到期、延期申请将截止、挂单），
     并在台账旁保存办公室和各企业的督办清单。"""
     source = _source(book, progress)
-    result = jobs.dispatch(source, as_of=as_of, out_dir=_out(source, out), progress=progress)
+    result = jobs.dispatch(source, as_of=as_of, out_dir=source.out_dir(out), progress=progress)
     dl = result.detail
     with jobs.Timer(progress)("写入“日调度”表"):
         book_io.write_sheet(book, "日调度", [
@@ -173,7 +163,7 @@ def archive(book, progress, as_of=None, out=None):
     """归档：已办结工单编归档号（已编号的保持不变），在“归档”表写入归档目录，并在台账旁保存归档工作簿
     （含材料清单和年度台账，第17条）。"""
     source = _source(book, progress)
-    result = jobs.archive(source, as_of=as_of, out=_out(source, out) / jobs.ARCHIVE_FILE, progress=progress)
+    result = jobs.archive(source, as_of=as_of, out=source.out_dir(out) / jobs.ARCHIVE_FILE, progress=progress)
     d = result.data
     with jobs.Timer(progress)("写入“归档”表"):
         book_io.write_sheet(book, "归档", [
@@ -188,7 +178,7 @@ def send_bulletin(book, progress, month=None, out=None, dry_run=False, resend=Fa
     """发送通报：把“jsjb输出”文件夹中该月各企业的月通报工作簿发送到“承办企业”表中的邮箱，每家只发自己的，
     已发送过的不重发（邮件服务器和密码取自环境变量 JSJB_SMTP_*，见 README）。"""
     source = _source(book, progress)
-    result = jobs.mail(_out(source, out), source, month_label=month, dry_run=dry_run, resend=resend,
+    result = jobs.mail(source.out_dir(out), source, month_label=month, dry_run=dry_run, resend=resend,
                        progress=progress)
     rep = result.detail
     lines = [f"已发送 {len(rep.sent)} 家" + ("（演练，已保存为 .eml）" if dry_run else "")]

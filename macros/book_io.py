@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -141,19 +140,6 @@ def append_holiday_rows(book, rows: list[list]) -> None:
     sheet.range((last + 1, 1)).value = [[cell(v) for v in row] for row in rows]
 
 
-def out_dir(book, explicit: str | Path | None) -> Path:
-    """Where a button saves its workbooks: next to the ledger (a folder named jsjb输出)."""
-    if explicit:
-        return Path(explicit)
-    full = Path(str(book.fullname))
-    if not full.is_absolute():
-        raise FileNotFoundError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹）。")
-    return full.parent / "jsjb输出"
-
-
-AS_OF_NAME = "统计时点"        # the ledger's named cell that STATUS/TIMELY/FLAGS may take as as_of
-
-
 def excel_formula(file_formula: str) -> str:
     """A formula as stored in the file (XlsxWriter's ANCHORARRAY(AE2)) → as typed in Excel (AE2#)."""
     return re.sub(r"(?:_xlfn\.)?ANCHORARRAY\((\$?[A-Z]{1,3}\$?\d+)\)", r"\1#", file_formula)
@@ -169,7 +155,7 @@ def refresh_formulas(book, when) -> list[str]:
 
     stamped = False
     try:
-        book.names[AS_OF_NAME].refers_to_range.value = when
+        book.names[S.AS_OF_NAME].refers_to_range.value = when
         stamped = True
     except Exception:  # noqa: BLE001 - a ledger without the name (older template)
         pass

@@ -371,7 +371,7 @@ def test_refresh_formulas_sets_as_of_and_reenters_only_unbound_columns():
 
     class Book:
         sheets = {S.SHEET_TICKETS: Sheet()}
-        names = {book_io.AS_OF_NAME: type("Name", (), {"refers_to_range": stamp})()}
+        names = {S.AS_OF_NAME: type("Name", (), {"refers_to_range": stamp})()}
 
     when = dt.datetime(2026, 1, 5, 10)
     assert book_io.refresh_formulas(Book(), when) == [S.STATUS]

@@ -384,3 +384,21 @@ def test_argparse_errors_are_chinese(capsys):
         main(["sample", "x.xlsx", "--rows", "abc"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "参数 --rows" in err and "argument" not in err
+
+
+def test_a_file_in_use_is_a_chinese_message_in_every_door(sample, capsys, monkeypatch):
+    """A PermissionError (the output workbook is open in Excel) reads the same in the CLI and the buttons."""
+    import errno
+
+    from jsjb import jobs
+    from jsjb.jobs.errors import describe
+
+    def locked(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "月通报_2025-12.xlsx")
+
+    monkeypatch.setattr(jobs, "check", locked)
+    assert main(["check", str(sample), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "文件被占用" in err and "月通报_2025-12.xlsx" in err and "Permission" not in err
+    message, code = describe(PermissionError(errno.EACCES, "x", "a.xlsx"))
+    assert code == 2 and message.startswith("文件被占用或没有写入权限") and message.endswith("：a.xlsx")

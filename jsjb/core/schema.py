@@ -16,6 +16,7 @@ SHEET_PARAMS = "参数"
 SHEET_ADJUSTMENTS = "加减分"
 SHEET_MANUAL = "考核录入"
 SHEET_HELP = "使用说明"
+AS_OF_NAME = "统计时点"   # the named cell (参数!J1) the status columns of both ledger variants judge at
 SHEETS = (
     SHEET_TICKETS, SHEET_ENTERPRISES, SHEET_HOLIDAYS, SHEET_PARAMS,
     SHEET_ADJUSTMENTS, SHEET_MANUAL, SHEET_HELP,

@@ -189,7 +189,7 @@ def _col(name: str) -> str:
     return f"{TABLE_NAME}[{name}]"
 
 
-AS_OF_NAME = "统计时点"    # the named cell the status columns judge at; the 刷新 button writes the moment
+AS_OF_NAME = S.AS_OF_NAME    # the named cell the status columns judge at; the 刷新 button writes the moment
 
 
 def _as_of_cell(wb, ws) -> None:

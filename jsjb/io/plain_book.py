@@ -66,7 +66,7 @@ CALENDAR_UNTIL = 2035          # last year of the 日历 sheet (weekday rule whe
 VALIDATION_ROWS = 5000
 
 # named cells and ranges
-N_AS_OF = "统计时点"
+N_AS_OF = S.AS_OF_NAME
 N_COVERED = "已收录至"
 N_CAL_FIRST = "日历首日"
 N_CAL_WORK = "日历工作日"

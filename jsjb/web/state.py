@@ -19,22 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import jobs
-from ..core.errors import LedgerError
+from ..jobs.errors import describe
 
 MAX_JOBS = 12           # jobs kept with their results (pages; a large ledger's result is big)
 SESSION_IDLE = 12 * 3600
 
 
 def friendly_error(e: BaseException) -> str:
-    """A clear Chinese message for any failure; never a stack trace."""
-    if isinstance(e, LedgerError):
-        return str(e)
-    if isinstance(e, MemoryError):
-        return "内存不足，无法完成。请关闭其他程序，或把台账按年份拆分后重试。"
-    if isinstance(e, OSError):
-        return f"无法读写文件（{e.strerror or type(e).__name__}）。请检查文件是否被其他程序占用。"
-    return (f"程序内部出错（{type(e).__name__}）。请把台账和这条信息发给系统管理员；"
-            "设置环境变量 JSJB_DEBUG=1 后重新启动可在命令窗口中看到详细信息。")
+    """A clear Chinese message for any failure; never a stack trace (the same words as every door)."""
+    return describe(e)[0]
 
 
 @dataclass
