@@ -78,6 +78,7 @@ _HEX = "[0-9A-Fa-f]"
 _H4 = f"{_HEX}{{1,4}}"
 _V4_TAIL = "(?:[.\uff0e][0-9]{1,3}){3}"
 
+_HANZI_DIGITS = "〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖"   # digits as people write them in words
 _ALTERNATIVES = (
     # e-mail, also obfuscated: user(at)example.com, user#qq.com, user at example dot com, full-width
     ("email", "(?<![A-Za-z0-9._%+\\-\uff21-\uff3a\uff41-\uff5a\uff10-\uff19])"
@@ -116,12 +117,12 @@ _ALTERNATIVES = (
     ("local", f"{_NB}[2-9２-９]{_D}{{2,3}}[\\-\uff0d\\s.\uff0e]{_D}{{4}}{_NA}"),
     # every other run of 7 or more digits (not the tail of a code such as DS2025000001)
     ("run", f"(?<![0-9\uff10-\uff19A-Za-z]){_D}{{7,}}{_NA}"),
-    # numbers written in Chinese numerals: 一三九一二三四五六七八
-    ("hanzi", "[〇零一二三四五六七八九幺两]{7,}"),
+    # numbers written in Chinese numerals, ordinary or financial: 一三九一二三四五六七八, 壹叁玖…
+    ("hanzi", f"[{_HANZI_DIGITS}]{{7,}}"),
 )
 _PATTERN = re.compile("|".join(f"(?P<{name}>{body})" for name, body in _ALTERNATIVES))
 # a text with none of these characters has nothing the pattern can find
-_CANDIDATE = re.compile("[0-9\uff10-\uff19@\uff20:#]|[〇零一二三四五六七八九幺两]{7}"
+_CANDIDATE = re.compile(f"[0-9\uff10-\uff19@\uff20:#]|[{_HANZI_DIGITS}]{{7}}"
                         "|(?i:at|qq|wx|vx|tel|phone|mobile|weixin|fax)|微信|扣扣")
 
 
