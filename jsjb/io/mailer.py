@@ -28,7 +28,10 @@ SECURITY = ("starttls", "ssl", "none")
 
 
 class MailError(LedgerError):
-    """The mail server cannot be used at all (connection, TLS, login)."""
+    """The mail server cannot be used (connection, TLS, login, or lost while a message was under way:
+    then ``maybe_delivered`` is True)."""
+
+    maybe_delivered = False
 
 
 class MailSettingError(LedgerError):
@@ -122,16 +125,25 @@ class Connection:
             raise MailError(f"无法连接邮件服务器 {self.where}（{reason}）") from None
 
     def send(self, msg: EmailMessage, to: list[str]) -> dict:
-        """Send to ``to``; returns the refused addresses {address: reason}. Raises MailError when
-        the server is gone (and a reconnect fails), smtplib errors for this message only."""
+        """Send to ``to``; returns the refused addresses {address: reason}. The connection is checked
+        (NOOP) and reopened *before* the message, never by sending it twice: a connection lost while
+        the message is under way raises MailError saying it may or may not have arrived. MailError
+        when the server is gone; smtplib errors concern this message only."""
+        if self.server is not None:
+            try:
+                self.server.noop()
+            except (smtplib.SMTPException, OSError):
+                self.server = None
         if self.server is None:
             self.open()
         try:
             refused = self.server.send_message(msg, to_addrs=to)
-        except smtplib.SMTPServerDisconnected:
+        except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as e:
             self.server = None
-            self.open()
-            refused = self.server.send_message(msg, to_addrs=to)
+            lost = MailError(f"与邮件服务器 {self.where} 的连接在发送时中断（{type(e).__name__}）："
+                             "这封邮件可能已送达，也可能没有，请向该企业核实")
+            lost.maybe_delivered = True
+            raise lost from None
         return {a: f"{code} {text_of(reason)}" for a, (code, reason) in (refused or {}).items()}
 
     def close(self) -> None:

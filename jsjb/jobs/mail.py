@@ -167,7 +167,7 @@ def mail(folder, ledger, *, month_label: str | None = None, settings=None, dry_r
         for k, d in enumerate(todo, start=1):
             base = {"enterprise": d.enterprise, "address": "；".join(d.addresses), "file": d.file.name}
             if gone:
-                report.failed.append({**base, "reason": f"未发送：{gone}"})
+                report.failed.append({**base, "reason": f"没有发送（邮件服务器已中断：{gone}）"})
                 continue
             progress(f"{'生成' if dry_run else '发送'} {k}/{len(todo)}：{d.enterprise}")
             subject, body = _subject_body(d.enterprise, label)
@@ -182,8 +182,8 @@ def mail(folder, ledger, *, month_label: str | None = None, settings=None, dry_r
             try:
                 refused = connection.send(msg, d.addresses)
             except mailer.MailError as e:
-                gone = f"{e}（邮件服务器中断，本封及以后的邮件没有发送）"
-                report.failed.append({**base, "reason": gone})
+                gone = str(e)
+                report.failed.append({**base, "reason": gone if e.maybe_delivered else f"没有发送：{gone}"})
                 continue
             except Exception as e:  # noqa: BLE001 - smtplib/OS errors fail this message only
                 reason = _reason(e)
@@ -204,7 +204,8 @@ def mail(folder, ledger, *, month_label: str | None = None, settings=None, dry_r
     if dry_run:
         write_log(result, source, label, len(report.sent), summary)
     elif gone:
-        result.notes.append(gone if report.sent else f"{gone.split('（邮件服务器中断')[0]}：没有发送任何邮件。")
+        result.notes.append(f"{gone}。之后的邮件没有发送，再次运行即可补发。" if report.sent
+                            else f"{gone}：没有发送任何邮件。")
     result.data = report.as_dict()
     result.exit_code = 2 if gone and not report.sent else 1 if report.failed or report.skipped else 0
     return result
