@@ -61,3 +61,15 @@ def file_tags(enterprises: pd.DataFrame) -> dict[str, str]:
         used.add(tag)
         tags[n] = tag
     return tags
+
+
+def canonical(col: pd.Series, enterprises: pd.DataFrame) -> pd.Series:
+    """承办企业 as written in the tickets (full name or 简称) → the full name; unknown names and blanks
+    stay as written. A shared 简称 names its first enterprise here — and is an error in validation."""
+    alias: dict[str, str] = {}
+    for name, short in zip(enterprises[NAME], enterprises[SHORT]):
+        alias[str(name)] = str(name)
+        if _short(short):
+            alias.setdefault(_short(short), str(name))
+    mapped = col.map(alias)
+    return mapped.where(mapped.notna(), col).astype(object)

@@ -16,7 +16,7 @@ from . import codes as C
 from . import schema as S
 from .addresses import parse_addresses
 from .calendar import Override, WorkCalendar
-from .enterprises import shared_short_names
+from .enterprises import canonical, shared_short_names
 from .errors import InvalidValue, LedgerError
 from .params import Params
 from .timeconv import is_blank, problem, to_timestamps
@@ -96,13 +96,6 @@ class Ledger:
     @property
     def enterprise_names(self) -> list[str]:
         return [str(x) for x in self.enterprises["企业名称"].tolist()]
-
-    def invalid_rows(self) -> set[int]:
-        """Excel rows of 工单台账 with a cell the program cannot use (R21: the row is invalid,
-        the rest of the ledger runs). Row-rule findings (e.g. 办结时间 before 派单时间) come
-        from ``validate``; a door wanting every invalid row takes the error issues of both."""
-        return {i.row for i in self.issues
-                if i.sheet == S.SHEET_TICKETS and i.level == ERROR and i.row and i.row >= S.FIRST_DATA_ROW}
 
     def sheet_issues(self) -> list[Issue]:
         """Findings about whole sheets or columns (a missing contract column: row 1), which
@@ -480,6 +473,7 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "") -> Ledger:
         raise LedgerError(str(e)) from e
     enterprises, found = parse_enterprises(sheets.get(S.SHEET_ENTERPRISES))
     issues += found
+    tickets[S.ENTERPRISE] = canonical(tickets[S.ENTERPRISE], enterprises)     # full names from here on
     adjustments, found = parse_adjustments(sheets.get(S.SHEET_ADJUSTMENTS))
     issues += found
     manual, found = parse_manual(sheets.get(S.SHEET_MANUAL))

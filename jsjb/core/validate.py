@@ -32,17 +32,6 @@ def _emit(out: list[Issue], t: pd.DataFrame, mask, column: str, code: str, **fie
         out.append(issue(code, int(row), column, value, **extra))
 
 
-def canonical_enterprises(t: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
-    """承办企业 as written (full name or 简称) → full name; unknown names stay as written."""
-    alias = {}
-    for name, short in zip(enterprises["企业名称"], enterprises["简称"]):
-        alias[name] = name
-        if short:
-            alias.setdefault(short, name)
-    col = t[S.ENTERPRISE]
-    return col.map(lambda v: alias.get(v, v) if v is not None else None).astype(object)
-
-
 def validate(ledger: Ledger, computed: pd.DataFrame) -> list[Issue]:
     """All findings for the ledger: parse issues plus the row rules below, sorted by row."""
     t = ledger.tickets

@@ -7,6 +7,7 @@ Intervals: ``as_of`` is a moment (naive Shanghai time, R0); an event at exactly 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from ..core import schema as S
 from ..core.errors import LedgerError
 from ..core.ledger import ERROR, ROW, WARNING, Issue, Ledger
 from ..core.rules import compute as compute_rules
-from ..core.validate import canonical_enterprises, validate
+from ..core.validate import validate
 
 Progress = Callable[[str], None]
 OUTPUT_FOLDER = "jsjb输出"      # beside the ledger: where every job saves its files by default
@@ -57,11 +58,13 @@ class Timer:
 # -- loading ---------------------------------------------------------------------------------------
 class LedgerCache:
     """Parsed ledgers keyed by the file's identity and modification time (the browser door's warm
-    path: a second job on an unchanged file pays no read). Holds at most ``size`` ledgers."""
+    path: a second job on an unchanged file pays no read). Holds at most ``size`` ledgers. Safe to
+    share between threads; jobs only read a cached ledger, never change it."""
 
     def __init__(self, size: int = 2):
         self.size = size
         self._items: OrderedDict[tuple, Ledger] = OrderedDict()
+        self._lock = threading.Lock()
 
     @staticmethod
     def key(path: Path) -> tuple:
@@ -70,15 +73,16 @@ class LedgerCache:
 
     def get(self, path: Path, progress: Progress) -> Ledger:
         key = self.key(path)
-        if key in self._items:
-            self._items.move_to_end(key)
-            progress("使用已读取的台账（文件未改动）")
-            return self._items[key]
-        ledger = _read(path, progress)
-        self._items[key] = ledger
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return ledger
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                progress("使用已读取的台账（文件未改动）")
+                return self._items[key]
+            ledger = _read(path, progress)
+            self._items[key] = ledger
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return ledger
 
 
 _ALLOCATOR_TUNED = False
@@ -189,7 +193,6 @@ def evaluate(ledger: Ledger, as_of: pd.Timestamp | None = None, progress: Progre
     as_of = now() if as_of is None else clock.naive_local(pd.Timestamp(as_of))
     step = Timer(progress)
     with step(f"计算期限与状态（{len(ledger.tickets)} 张工单）"):
-        ledger.tickets[S.ENTERPRISE] = canonical_enterprises(ledger.tickets, ledger.enterprises)
         computed = compute_rules(ledger.tickets, ledger.params, ledger.calendar, as_of)
     with step("校验数据"):
         issues = validate(ledger, computed)
@@ -244,7 +247,3 @@ def write_log(result: JobResult, source: Source, period: str = "", rows="", note
         runlog.append(target, row)
     except OSError as e:
         result.notes.append(f"无法写入运行记录（{e.strerror or e}）")
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "是")
