@@ -21,8 +21,8 @@ import pandas as pd
 
 from . import schema as S
 from .masking import scrub_text
-from .params import BY_CODE, display
-from .scoring import MANUAL_ITEMS
+from .params import BY_CODE, Params, display
+from .scoring import MANUAL_ITEMS, full_marks
 from .stats import Report
 
 REGULATION = "《鄂尔多斯市东胜区国有资产监督管理委员会“接诉即办”暂行规定》（东国资发〔2023〕21号）"
@@ -283,9 +283,8 @@ def _rates_and_ranking(rep: Report, previous: Report | None) -> list[Para]:
         head = f"{len(ranked)}家企业参加{w['span']}考核"
         if unranked:
             head += f"，{_join(unranked)}本年度无接诉即办工作，不参加考核"
-        p = rep.params
-        full = sum(MANUAL_ITEMS.values()) + (p.response_points + p.resolution_points + p.satisfaction_points if p else 65)
-        head += f"。考核满分{display(full)}分（另有加分最多{display(p.bonus_cap if p else 2)}分）"
+        p = rep.params if rep.params is not None else Params()
+        head += f"。考核满分{display(full_marks(p))}分（另有加分最多{display(p.bonus_cap)}分）"
     else:
         head = f"{w['this']}{len(ranked)}家企业参加排名"
         if unranked:

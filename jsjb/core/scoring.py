@@ -48,6 +48,12 @@ RATES = {   # 项目 → parameter holding its full marks (R15)
 }
 
 
+def full_marks(params: Params) -> float:
+    """The annual assessment's full marks (R18): the 考核录入 items plus the three rate scores, before
+    bonuses (at most ``params.bonus_cap``). 100 with the default parameters."""
+    return sum(MANUAL_ITEMS.values()) + params.response_points + params.resolution_points + params.satisfaction_points
+
+
 def score_value(value):
     """Points as printed (R16: 2 decimals), never ``-0``: rounds to 2 decimals and turns a
     negative zero (e.g. ``-(0.0)`` from a deduction column holding only bonuses, or a total

@@ -16,7 +16,7 @@ from ..core import schema as S
 from ..core.enterprises import file_tags, safe_name
 from ..core.masking import mask_tickets
 from ..core.params import BY_CODE, Params, display
-from ..core.scoring import MANUAL_ITEMS
+from ..core.scoring import MANUAL_ITEMS, full_marks
 from ..core.stats import Report
 from .writer import DATE_FMT, DATETIME_FMT, WORKBOOK_OPTIONS, _column_values, atomic_path
 
@@ -347,8 +347,7 @@ def write_assessment(path: Path, rep: Report) -> Path:
         def pts(code: str) -> float:
             return float(p[code])
 
-        manual_total = sum(MANUAL_ITEMS.values())
-        full = manual_total + pts("response_points") + pts("resolution_points") + pts("satisfaction_points")
+        full = full_marks(p)
         items = "、".join(f"{k}{v:g}" for k, v in MANUAL_ITEMS.items())
         sh.line(f"满分{full:g}分（另加分最多{pts('bonus_cap'):g}分）：{items}、响应率{pts('response_points'):g}、"
                 f"解决率{pts('resolution_points'):g}、满意率{pts('satisfaction_points'):g}；扣分最多{pts('deduction_cap'):g}分。"
