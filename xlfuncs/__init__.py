@@ -207,9 +207,11 @@ def _reason(issue) -> str:
 @xw.arg("hold_end", err_to_str=True, doc="可选：挂单结束（挂单期间的工作日首尾都计入，顺延期限）")
 @xw.arg("holidays", err_to_str=True, doc=HOLIDAYS_DOC)
 @xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
+@_described("最终办理期限：派单次日起第 N 个工作日的 23:59:59（紧急{limit_urgent}、民生{limit_livelihood}、"
+            "一般{limit_normal}、复杂{limit_complex}），加延期和挂单顺延。")
 def JSJB_DEADLINE(dispatched, limit_type, legal_date=None, extension_days=None, hold_start=None, hold_end=None,
                   holidays=None, params=None):
-    """最终办理期限：派单次日起第 N 个工作日的 23:59:59（紧急1、民生3、一般5、复杂15），加延期和挂单顺延。"""
+
     return _safe(_deadline, dispatched, limit_type, legal_date, extension_days, hold_start, hold_end, holidays, params)
 
 
@@ -296,8 +298,10 @@ def _as_of(value) -> pd.Timestamp:
 @xw.arg("item", err_to_str=True, doc="项目：响应率 / 解决率 / 满意率")
 @xw.arg("rate", err_to_str=True, doc="比率：0 到 1 之间（或 95%），空白或“无数据”按参数表（默认满分）")
 @xw.arg("params", err_to_str=True, doc=PARAMS_DOC)
+@_described("三率得分：响应率×{response_points}、解决率×{resolution_points}、满意率×{satisfaction_points}"
+            "（不足百分点的按比例得分）。")
 def JSJB_SCORE(item, rate, params=None):
-    """三率得分：响应率×20、解决率×20、满意率×25（不足百分点的按比例得分）。"""
+
     return _safe(_score, item, rate, params)
 
 

@@ -16,6 +16,7 @@ from ..core import schema as S
 from ..core import stats
 from ..core.errors import InvalidRows, InvalidValue, LedgerError, LedgerFileError
 from ..core.ledger import ERROR
+from ..core.scoring import full_marks
 from ..core.timeconv import iso
 from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, quiet, write_log
 from .shapes import check_json, compute_json, computed_frame, dispatch_json, report_json, report_notes
@@ -212,6 +213,7 @@ def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, d
     with Timer(progress)("写入年度考核工作簿"):
         path = write_assessment(target / f"年度考核_{period.label}.xlsx", rep)
     data["files"] = {"assessment": str(path)}
+    data["full_marks"], data["bonus_cap"] = full_marks(ev.ledger.params), float(ev.ledger.params.bonus_cap)
     result = _result("年度考核", data, [path], evaluated=ev)
     draft = target / f"年度考核_{period.label}.docx" if docx or pdf else None
     return _report_result(result, source, rep, ANNUAL_COLUMNS, draft, template, pdf, progress)
