@@ -9,6 +9,7 @@ argument was a single cell). A bad cell becomes a short Chinese message in that 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -87,6 +88,9 @@ def times(label: str, col: list, errors: list[str | None]) -> pd.Series:
     return ts
 
 
+MAX_COUNT = 100_000   # working days: more than the 300 years of dates the program can represent
+
+
 def integers(label: str, col: list, errors: list[str | None], *, blank=0) -> np.ndarray:
     out = np.zeros(len(col), dtype=np.int64)
     for i, v in enumerate(col):
@@ -95,12 +99,17 @@ def integers(label: str, col: list, errors: list[str | None], *, blank=0) -> np.
             continue
         try:
             f = float(v)
-            if isinstance(v, bool) or f != int(f):
+            if isinstance(v, bool) or not math.isfinite(f) or f != int(f):
                 raise ValueError
-            out[i] = int(f)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             if errors[i] is None:
                 errors[i] = f"{ERROR_PREFIX}{label}“{v}”不是整数"
+            continue
+        if abs(f) > MAX_COUNT:
+            if errors[i] is None:
+                errors[i] = f"{ERROR_PREFIX}{label}“{v}”超出范围（绝对值不超过{MAX_COUNT}）"
+            continue
+        out[i] = int(f)
     return out
 
 
