@@ -13,10 +13,9 @@ import datetime as dt
 import functools
 from pathlib import Path
 
-import pandas as pd
-
 from jsjb import jobs
 from jsjb.core import schema as S
+from jsjb.core.ledger import parse_holidays
 from jsjb.jobs.errors import describe
 
 from . import book_io
@@ -192,21 +191,19 @@ def send_bulletin(book, progress, month=None, out=None, dry_run=False, resend=Fa
 def import_holidays(book, progress, notice_path, confirm: bool | None = None):
     """导入节假日：读取国务院办公厅下一年放假安排通知的文本，列出将要追加的放假日和调休上班日，确认后追加到
     “节假日”表末尾（R23；这是按钮唯一会改动的输入表，而且只在确认之后）。已在表中的日期不重复追加。"""
-    result = jobs.notice(notice_path, progress=progress)
-    rows = result.data["rows"]
-    existing = book_io.read_sheet(book, S.SHEET_HOLIDAYS)
-    have = set()
-    if existing is not None and "日期" in existing.columns:
-        have = {str(d)[:10] for d in pd.to_datetime(existing["日期"], errors="coerce").dropna()}
-    new = [r for r in rows if r["date"] not in have]
+    sheet, _ = parse_holidays(book_io.read_sheet(book, S.SHEET_HOLIDAYS))
+    result = jobs.notice(notice_path, existing=sheet, progress=progress)
+    rows, new, conflicts = result.data["rows"], result.data["new"], result.data["conflicts"]
+    clash = "".join(f"\n{c['date']}：通知为{c['type']}，表中为{c['sheet_type']}" for c in conflicts[:10])
+    clash = f"\n\n注意：以下日期“节假日”表中已有且类型不同（表中的行优先，未改动），请核对：{clash}" if clash else ""
     if not new:
-        _alert(book, f"{result.data['year']}年的 {len(rows)} 个日期都已在“节假日”表中，无需导入。")
+        _alert(book, f"{result.data['year']}年的 {len(rows)} 个日期都已在“节假日”表中，无需导入。{clash}")
         return []
     rest = sum(1 for r in new if r["type"] == "休息日")
     listing = "\n".join(f"{r['date']}  {r['type']}  {r['note']}" for r in new[:40])
     more = f"\n……共 {len(new)} 行" if len(new) > 40 else ""
     question = (f"将在“节假日”表末尾追加 {result.data['year']}年的 {len(new)} 行（休息日 {rest} 天，调休上班 "
-                f"{len(new) - rest} 天）：\n\n{listing}{more}\n\n请与通知原文核对。确定追加吗？")
+                f"{len(new) - rest} 天）：\n\n{listing}{more}{clash}\n\n请与通知原文核对。确定追加吗？")
     if confirm is None:
         try:
             confirm = book.app.alert(question, title=TITLE, buttons="ok_cancel") == "ok"

@@ -198,3 +198,20 @@ def test_bulletin_button_can_write_the_gongwen_draft(sample_book, tmp_path):
     files = macros.bulletin("2025-12", as_of=AS_OF, out=tmp_path, docx=True)
     assert files["docx"].name == "月通报_2025-12.docx" and files["docx"].exists()
     assert any("月通报已生成" in a for a in alerts(sample_book))
+
+
+def test_import_holidays_reports_dates_the_sheet_holds_with_the_other_type():
+    """The sheet wins (R1): a date it holds with the other 类型 is not appended but shown in the question."""
+    from pathlib import Path
+
+    from jsjb import jobs
+
+    notice = Path(__file__).parent / "fixtures" / "notices" / "2027.txt"
+    rows = jobs.notice(notice).data["rows"]
+    clash = next(r for r in rows if r["type"] == "休息日")
+    holidays = pd.DataFrame({"日期": [pd.Timestamp(clash["date"])], "类型": ["工作日"], "说明": ["录入有误"]})
+    book = json_book({S.SHEET_HOLIDAYS: holidays})
+    assert macros.import_holidays(str(notice)) == []                 # asked, not confirmed: nothing written
+    assert f"{clash['date']}：通知为休息日，表中为工作日" in alerts(book)[0] and written_sheets(book) == set()
+    new = macros.import_holidays(str(notice), confirm=True)
+    assert clash["date"] not in {r["date"] for r in new} and len(new) == len(rows) - 1

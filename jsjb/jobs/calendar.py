@@ -49,13 +49,21 @@ def read_notice_text(path) -> str:
     raise LedgerFileError(f"无法识别通知文件 {path} 的文字编码：请另存为 UTF-8 文本后重试")
 
 
-def notice(path=None, *, text: str | None = None, out=None, force: bool = False,
+def notice(path=None, *, text: str | None = None, out=None, force: bool = False, existing=None,
            progress: Progress = quiet) -> JobResult:
     """The State Council notice — a file (``path``, ``-`` for stdin) or the ``text`` itself — → one
     节假日 row per date; ``out`` writes a workbook whose 节假日 sheet (日期, 类型, 说明) is ready to paste
-    into the ledger."""
+    into the ledger. ``existing`` (the sheet's rows as ``Override``) adds ``new`` (dates the sheet does
+    not hold yet) and ``conflicts`` (dates it holds with the other 类型 — the sheet wins, so the clerk
+    must decide) to the data."""
     parsed = parse_notice(text if text is not None else read_notice_text(path))
     result = JobResult("节假日通知", parsed.as_dict(), detail=parsed)
+    if existing is not None:
+        have = {o.day.isoformat(): o.kind for o in existing}
+        rows = result.data["rows"]
+        result.data["new"] = [r for r in rows if r["date"] not in have]
+        result.data["conflicts"] = [{**r, "sheet_type": have[r["date"]]} for r in rows
+                                    if r["date"] in have and have[r["date"]] != r["type"]]
     if out:
         from ..io.writer import Table, write_tables
 
