@@ -214,11 +214,12 @@ def check_excel_registration() -> Check:
 
 
 def _sample_ledger(folder: Path) -> Path:
-    from jsjb.core.sample import generate
-    from jsjb.io.ledger_book import write_ledger
+    from jsjb import jobs
+    from jsjb.core import clock
 
-    sample = generate(200, dt.date.today().year - 1, 7)
-    return write_ledger(folder / "自检台账.xlsx", sample.sheets)
+    path = folder / "自检台账.xlsx"
+    jobs.sample(path, rows=200, year=clock.now().year - 1, seed=7, force=True)
+    return path
 
 
 BUTTON_CALLS = {   # button → (macro function, keyword arguments for a non-interactive run)
