@@ -141,7 +141,7 @@ def test_assessment_rejects_manual_items_above_their_maximum(tmp_path, capsys):
         S.SHEET_TICKETS: [[S.ID, S.DISPATCHED, S.LIMIT_TYPE, S.ENTERPRISE], ["A", "2025-03-03 10:00", "一般", ENTERPRISE]],
         S.SHEET_MANUAL: [list(S.MANUAL_COLUMNS), [2025, ENTERPRISE, 5, 12, 10, 10]],
     })
-    assert main(["assess", str(ledger), "--year", "2025", "--out", str(tmp_path), "-q"]) == 1
+    assert main(["assess", str(ledger), "--year", "2025", "--out", str(tmp_path), "-q"]) == 2
     err = capsys.readouterr().err
     assert "考核录入" in err and "制度建设" in err and "12" in err
     assert not (tmp_path / "年度考核_2025.xlsx").exists()

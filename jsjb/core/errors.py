@@ -62,9 +62,9 @@ class LedgerFileError(LedgerError):
 
 
 class InvalidRows(LedgerError):
-    """Rows failed validation where the job cannot go on without them (e.g. 考核录入 maxima)."""
+    """Rows failed validation where the job cannot go on without them (e.g. 考核录入 maxima): bad input,
+    exit code 2 like every input the job cannot use (1 means the job ran and something needs attention)."""
 
-    exit_code = 1
     code = "E_ROWS"
 
 
