@@ -67,7 +67,7 @@ def notice(path=None, *, text: str | None = None, out=None, force: bool = False,
     if out:
         from ..io.writer import Table, write_tables
 
-        target = _xlsx_target(out, "--out")
+        target = _xlsx_target(out, "输出文件")
         refuse_existing(target, "文件", force)
         frame = pd.DataFrame({
             "日期": pd.to_datetime([r.date for r in parsed.rows]),

@@ -83,15 +83,15 @@ def coverage_notes(ev: Evaluated) -> list[str]:
 def template(path, *, force: bool = False, plain: bool = False, source=None, progress: Progress = quiet) -> JobResult:
     """A fresh ledger workbook (the add-in template, or with ``plain`` native formulas); ``source``
     (only with ``plain``) copies an existing ledger's sheets into it — the original is only read."""
-    out = _xlsx_target(path, "PATH")
+    out = _xlsx_target(path, "输出文件")
     refuse_existing(out, "台账", force)
     if source is not None and not plain:
-        raise InvalidValue("--from", str(source), "只能与 --plain 一起使用")
+        raise InvalidValue("原台账（--from）", str(source), "只能与 --plain（通用台账）一起使用")
     if plain:
         from ..io import plain_book
 
         if source is not None and Path(source).resolve() == out.resolve():
-            raise InvalidValue("--from", str(source), "不能覆盖原台账，请换一个输出文件名")
+            raise InvalidValue("原台账（--from）", str(source), "不能覆盖原台账，请换一个输出文件名")
         with Timer(progress)(f"写入 {out}"):
             plain_book.write_plain_from(out, source)
         return JobResult("模板", {"path": str(out), "plain": True, "from": str(source) if source else None}, [out])
@@ -114,7 +114,7 @@ def sample(path, *, rows: int = 2000, year: int = 2025, seed: int = 12345, force
     from ..core.sample import generate
     from ..io.ledger_book import write_ledger
 
-    out = _xlsx_target(path, "PATH")
+    out = _xlsx_target(path, "输出文件")
     refuse_existing(out, "台账", force)
     with Timer(progress)(f"生成样例台账（{rows} 行，{year} 年，种子 {seed}）"):
         made = generate(rows, year, seed)
@@ -147,7 +147,7 @@ def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = Fal
     from ..io.writer import Table, write_tables
 
     if out:
-        target = _xlsx_target(out, "--out", Path(ledger) if isinstance(ledger, (str, Path)) else None)
+        target = _xlsx_target(out, "输出文件", Path(ledger) if isinstance(ledger, (str, Path)) else None)
         if target.exists() and not force and sheet_names(target) != [COMPUTE_SHEET]:
             refuse_existing(target, "工作簿（它不是本工具生成的计算结果）", force)
     source, ev = _evaluated(ledger, as_of, progress, cache)
@@ -306,7 +306,7 @@ def archive(ledger, *, as_of=None, out=None, progress: Progress = quiet, cache: 
     from ..io.everyday import read_numbers, write_archive
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
-    target = _xlsx_target(out, "--out", source.path) if out else source.out_dir() / ARCHIVE_FILE
+    target = _xlsx_target(out, "输出文件", source.path) if out else source.out_dir() / ARCHIVE_FILE
     previous = read_numbers(target)          # refuses a workbook that is not an archive (R21)
     valid = ev.valid_mask().to_numpy()
     numbers = core_archive.numbers(ev.tickets[valid], ev.computed[valid], previous)
