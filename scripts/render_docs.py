@@ -57,6 +57,7 @@ def to_png(xlsx: Path, png: Path, work: Path, dpi: int = 110) -> None:
 
 def main() -> None:
     from jsjb import jobs
+from jsjb.core import display
     from jsjb.core import stats
     from jsjb.core.ledger import build
     from jsjb.core.sample import generate
@@ -81,8 +82,8 @@ def main() -> None:
         sheets = dict(sample.sheets)
         sheets["工单台账"] = sample.sheets["工单台账"].loc[rows]
         computed = ev.computed.loc[rows].copy()
-        computed["是否及时"] = computed["是否及时"].map({True: "是", False: "否"})
-        computed["提示"] = ["；".join(f) or None for f in computed["提示"]]
+        computed["是否及时"] = display.yes_no(computed["是否及时"])
+        computed["提示"] = display.joined(computed["提示"])
         ledger = work / "ledger.xlsx"
         write_ledger(ledger, sheets, computed=computed)
         wb = openpyxl.load_workbook(ledger)

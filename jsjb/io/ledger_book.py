@@ -250,31 +250,20 @@ def _tickets_sheet(wb, f, tickets: pd.DataFrame | None, constant_memory: bool,
         ws.write_string(0, j, col.name, f["head"])
     for k, name in enumerate(S.COMPUTED_COLUMNS):
         ws.write_string(0, first + k, name, f["computed_head"])
-    data = ([_column_values(tickets[c.name]) if c.name in tickets.columns else [None] * n for c in cols]
-            if n else [])
-    extra = ([_column_values(computed[c]) for c in S.COMPUTED_COLUMNS] if computed is not None else [])
     formulas = computed_formulas()
-
-    def write_formulas() -> None:
+    if computed is None:       # first: in constant-memory mode rows go in order, columns in any order
         for k, name in enumerate(S.COMPUTED_COLUMNS):
             ws.write_dynamic_array_formula(1, first + k, 1, first + k, formulas[name],
                                            f["dt"] if name in (S.DEADLINE, S.MATERIALS_DUE, S.REPLY_DUE) else None)
-
-    if n == 0 and computed is None:
-        write_formulas()
-    for i, row in enumerate(zip(*data, *extra), start=1):
-        for j, v in enumerate(row):
-            if v is None:
-                continue
-            kind = cols[j].kind if j < first else S.DATETIME
-            if isinstance(v, str):
-                ws.write_string(i, j, v)
-            elif isinstance(v, dt.datetime):
-                ws.write_datetime(i, j, v, f["d"] if kind == S.DATE else f["dt"])
-            else:
-                ws.write_number(i, j, v)
-        if i == 1 and computed is None:
-            write_formulas()              # row order matters in constant-memory mode
+    if n:
+        columns = [c.name for c in cols]
+        formats = [f["d"] if c.kind == S.DATE else f["dt"] for c in cols]
+        frame = tickets
+        if computed is not None:
+            frame = pd.concat([tickets.reindex(columns=columns), computed[list(S.COMPUTED_COLUMNS)]], axis=1)
+            columns += list(S.COMPUTED_COLUMNS)
+            formats += [f["dt"]] * len(S.COMPUTED_COLUMNS)
+        write_rows(ws, frame, columns, formats)
     last = max(n, 1)
     if not constant_memory:
         ws.add_table(0, 0, last, first - 1, {
