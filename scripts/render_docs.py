@@ -57,8 +57,7 @@ def to_png(xlsx: Path, png: Path, work: Path, dpi: int = 110) -> None:
 
 def main() -> None:
     from jsjb import jobs
-from jsjb.core import display
-    from jsjb.core import stats
+    from jsjb.core import display, stats
     from jsjb.core.ledger import build
     from jsjb.core.sample import generate
     from jsjb.io.ledger_book import write_ledger
