@@ -88,8 +88,10 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 BY_CODE = {p.code: p for p in PARAMETERS}
 
-_TRUE = {"是", "true", "1", "yes", "y", "t", "对"}
-_FALSE = {"否", "false", "0", "no", "n", "f", "错"}
+TRUE_WORDS = ("是", "true", "1", "yes", "y", "t", "对")     # how a 是/否 cell may say yes (lower case)
+FALSE_WORDS = ("否", "false", "0", "no", "n", "f", "错")
+# R3: 时限类型 → its parameter (法定 has no fixed count: the 法定期限 date)
+LIMIT_CODES = {"紧急": "limit_urgent", "民生": "limit_livelihood", "一般": "limit_normal", "复杂": "limit_complex"}
 
 
 def parse_value(param: Parameter, raw: object) -> object:
@@ -101,9 +103,9 @@ def parse_value(param: Parameter, raw: object) -> object:
         text = str(raw).strip().lower()
         if text.endswith(".0"):
             text = text[:-2]
-        if text in _TRUE:
+        if text in TRUE_WORDS:
             return True
-        if text in _FALSE:
+        if text in FALSE_WORDS:
             return False
         raise ParameterError(what, raw, "应为“是”或“否”")
     if param.kind == CHOICE:
@@ -160,8 +162,7 @@ class Params(Mapping[str, object]):
 
     def limit_days(self) -> dict[str, int]:
         """时限类型 → working days (R3); 法定 has no fixed count."""
-        return {"紧急": self.limit_urgent, "民生": self.limit_livelihood,
-                "一般": self.limit_normal, "复杂": self.limit_complex}
+        return {kind: self[code] for kind, code in LIMIT_CODES.items()}
 
 
 def display(value: object) -> str:

@@ -43,10 +43,11 @@ from ..core import schema as S
 from ..core.calendar import WorkCalendar, day_number
 from ..core.errors import LedgerError
 from ..core.ledger import parse_params
-from ..core.params import BOOL, NUMBER, PARAMETERS, Params, display
+from ..core.params import BOOL, FALSE_WORDS, LIMIT_CODES, NUMBER, PARAMETERS, TRUE_WORDS, Params, display
 from ..core.timeconv import to_timestamps
 from .ledger_book import (
     TABLE_NAME,
+    VALIDATION_ROWS,
     computed_help,
     formats,
     highlight_help,
@@ -63,7 +64,6 @@ from .writer import WORKBOOK_OPTIONS, atomic_path
 SHEET_CALENDAR = "日历"
 CALENDAR_FIRST = dt.date(2004, 1, 1)
 CALENDAR_UNTIL = 2035          # last year of the 日历 sheet (weekday rule where no holiday data)
-VALIDATION_ROWS = 5000
 
 # named cells and ranges
 N_AS_OF = S.AS_OF_NAME
@@ -85,7 +85,6 @@ H_BASE = "基准累计"
 H_DAY = "期限日"
 HELPERS = (H_HOLD, H_EXT1, H_EXT2, H_BASE, H_DAY)
 PLAIN_COLUMNS = (*S.INPUT_NAMES, *S.COMPUTED_COLUMNS, *HELPERS)
-LIMIT_CODES = {"紧急": "limit_urgent", "民生": "limit_livelihood", "一般": "limit_normal", "复杂": "limit_complex"}
 
 
 def _letters() -> dict[str, str]:
@@ -128,8 +127,11 @@ def row_formulas(row: int) -> dict[str, str]:
     def valid_days(v: str) -> str:          # R4 day counts: whole numbers ≥ 1, else ignored (as the core)
         return f"IF(ISNUMBER({v}),IF(AND({v}>=1,{v}=INT({v})),{v},0),0)"
 
-    limit = (f'IF({lt}="紧急",{P("limit_urgent")},IF({lt}="民生",{P("limit_livelihood")},'
-             f'IF({lt}="一般",{P("limit_normal")},{P("limit_complex")})))')
+    *firsts, (_, last_code) = LIMIT_CODES.items()       # nested IFs; the last type is the fallback
+    limit = P(last_code)
+    for kind, code in reversed(firsts):
+        limit = f'IF({lt}="{kind}",{P(code)},{limit})'
+
     known = "OR(" + ",".join(f'{lt}="{k}"' for k in LIMIT_CODES) + ")"
     f = {}
     # R6: a hold counts once it has ended (end ≥ start, holds allowed): working days, both ends counted
@@ -210,8 +212,6 @@ def _flags_formula(c: dict[str, str], reach, now: str) -> str:
 
 
 # -- the 参数 sheet's "公式取值" column ---------------------------------------------------------------
-_TRUE_WORDS = ("是", "true", "1", "yes", "y", "t", "对")
-_FALSE_WORDS = ("否", "false", "0", "no", "n", "f", "错")
 
 
 def _param_value_formula(p, row: int) -> str:
@@ -219,8 +219,8 @@ def _param_value_formula(p, row: int) -> str:
     text = f'LOWER(TRIM({v}&""))'
     if p.kind == BOOL:
         default = "TRUE" if p.default else "FALSE"
-        yes = "OR(" + ",".join(f'{text}="{w}"' for w in _TRUE_WORDS) + ")"
-        no = "OR(" + ",".join(f'{text}="{w}"' for w in _FALSE_WORDS) + ")"
+        yes = "OR(" + ",".join(f'{text}="{w}"' for w in TRUE_WORDS) + ")"
+        no = "OR(" + ",".join(f'{text}="{w}"' for w in FALSE_WORDS) + ")"
         return f'=IF(TRIM({v}&"")="",{default},IF({yes},TRUE,IF({no},FALSE,"参数有误")))'
     if p.kind == NUMBER:
         return (f'=IF(TRIM({v}&"")="",{display(p.default)},IF(ISNUMBER({v}),{v},'
