@@ -133,10 +133,19 @@ def split_for_excel(tables: list[Table], max_rows: int = EXCEL_MAX_ROWS) -> list
 
 def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memory: bool | None = None) -> Path:
     """Write the tables as sheets of a new workbook at ``path`` (atomically). Large tables are
-    streamed row by row (constant memory) unless told otherwise."""
+    streamed row by row (constant memory) unless told otherwise.
+
+    Whole-ledger tables (archive, compute --out) go through the Rust writer when it is installed
+    (:func:`_write_tables_rust`, the same sheets, formats and print setup); otherwise, and for
+    tables it cannot take, through XlsxWriter."""
     if constant_memory is None:
         constant_memory = max((len(t.frame) for t in tables), default=0) > BIG_TABLE
     tables = split_for_excel(tables)
+    if _rust_writer() is not None and all(_arrow_ready(t.frame) for t in tables):
+        try:
+            return atomic_path(Path(path), lambda tmp: _write_tables_rust(tmp, tables, constant_memory))
+        except _MixedColumn:          # a column of numbers and text mixed: XlsxWriter, cell by cell
+            pass
 
     def write(tmp: str) -> None:
         import xlsxwriter  # here: `compute --json` and other jobs that write nothing do not import it
@@ -193,3 +202,135 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
         wb.close()
 
     return atomic_path(Path(path), write)
+
+
+# -- the Rust writer (rust_xlsxwriter through its Python binding) ----------------------------------------
+# Measured on the 100,000-row sample (37 columns): compute --out writes its sheet in N s instead of
+# M s with XlsxWriter. The binding writes Arrow columns in Rust: text is always a text cell (R20: never
+# a formula, URL or number), null cells are left empty, numbers are numbers. Dates go as Excel serials
+# with the column's own date format (its automatic date format would add seconds).
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "us")
+EXCEL_MAX_TEXT = 32_767          # characters in one cell (XlsxWriter truncates; the Rust writer refuses)
+
+
+class _MixedColumn(Exception):
+    """A column the Rust writer cannot take as one Arrow type (the workbook goes to XlsxWriter)."""
+
+
+def _rust_writer():
+    try:
+        import rvgsrust_xlsxwriter
+    except ImportError:          # optional: XlsxWriter writes the same workbook, slower
+        return None
+    return rvgsrust_xlsxwriter
+
+
+def _arrow_ready(frame: pd.DataFrame) -> bool:
+    """Column names the Rust writer can key formats by (text, unique)."""
+    names = [str(c) for c in frame.columns]
+    return len(set(names)) == len(names)
+
+
+def _serials(col: pd.Series) -> np.ndarray:
+    """datetime64 → Excel serial days (float64, NaN for NaT), computed as XlsxWriter does:
+    whole days plus the seconds of the day ÷ 86400."""
+    us = (col.to_numpy(dtype="datetime64[us]") - EXCEL_EPOCH).astype("timedelta64[us]").astype(np.int64)
+    days, rest = np.divmod(us, 86_400_000_000)
+    out = days + (rest // 1_000_000 + (rest % 1_000_000) / 1e6) / 86400.0
+    return np.where(np.isnat(col.to_numpy(dtype="datetime64[us]")), np.nan, out)
+
+
+def _arrow_column(col: pd.Series):
+    """One column → (Arrow array, kind) for the Rust writer, kind "date", "number" or "text";
+    (None, None) when its values are of mixed kinds."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return pa.array(_serials(col), from_pandas=True), "date"
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        return pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True), "number"
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        try:                                # text and missing only: straight to Arrow
+            arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass                            # numbers, dates, lists, booleans among the text: below
+        else:
+            arr = pc.utf8_slice_codeunits(arr, 0, EXCEL_MAX_TEXT)
+            return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr), "text"
+    values = _column_values(col)            # 是/否, joined lists; None for missing
+    kinds = {type(v) for v in values if v is not None}
+    if kinds <= {str}:
+        arr = pa.array(values, type=pa.string())
+        arr = pc.utf8_slice_codeunits(arr, 0, EXCEL_MAX_TEXT)
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr), "text"
+    if kinds <= {int, float}:
+        return pa.array([None if v is None else float(v) for v in values], type=pa.float64()), "number"
+    if kinds <= {dt.datetime}:
+        return pa.array(_serials(pd.Series(values, dtype="datetime64[us]")), from_pandas=True), "date"
+    return None, None
+
+
+def _write_tables_rust(tmp: str, tables: list[Table], constant_memory: bool) -> None:
+    import pyarrow as pa
+
+    rx = _rust_writer()
+    wb = rx.Workbook(tmp)
+
+    def fmt():
+        return wb.add_format()
+
+    fmt_head = (fmt().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
+                .set_vertical_align("vcenter"))
+    fmt_title = fmt().set_bold().set_font_size(14)
+    fmt_dt = fmt().set_num_format(DATETIME_FMT)
+    fmt_d = fmt().set_num_format(DATE_FMT)
+    fmt_pct = fmt().set_num_format(PERCENT_FMT)
+    fmt_note = fmt().set_italic().set_font_color("#595959")
+    for table in tables:
+        ws = wb.add_worksheet(table.name, constant_memory=constant_memory)
+        row0 = 0
+        if table.title:
+            ws.write(0, 0, table.title, fmt_title)
+            row0 = 2
+        cols = list(table.frame.columns)
+        names = [str(c) for c in cols]
+        column_fmt = {}
+        for j, name in enumerate(cols):
+            col = table.frame[name]
+            is_dt = pd.api.types.is_datetime64_any_dtype(col.dtype)
+            ws.set_column_width(j, table.widths.get(name, 18 if is_dt else 12))
+            f = fmt_d if name in table.dates else fmt_dt if is_dt else fmt_pct if name in table.percent else None
+            if f is not None:
+                ws.set_column_format(j, f)
+                column_fmt[str(name)] = f
+        for j, name in enumerate(names):
+            ws.write(row0, j, name, fmt_head)
+        for start in range(0, len(table.frame), CHUNK_ROWS):       # Arrow columns for one chunk at a time
+            part = table.frame.iloc[start:start + CHUNK_ROWS]
+            arrays, formats = [], {}
+            for j, name in enumerate(cols):
+                arr, kind = _arrow_column(part[name])
+                if arr is None:
+                    raise _MixedColumn(name)
+                if kind == "date":
+                    formats[names[j]] = fmt_d if name in table.dates else fmt_dt
+                elif names[j] in column_fmt:
+                    formats[names[j]] = column_fmt[names[j]]
+                arrays.append(arr)
+            ws.write_dataframe(row0 + 1 + start, 0, pa.Table.from_arrays(arrays, names=names), write_header=False,
+                               column_formats=formats or None)
+        last = row0 + len(table.frame)
+        for k, line in enumerate(table.notes):
+            ws.write(last + 2 + k, 0, line, fmt_note)
+        if cols:
+            ws.freeze_panes(row0 + 1, 0)
+            if len(table.frame):
+                ws.autofilter(row0, 0, last, len(cols) - 1)
+        if table.landscape:
+            ws.set_landscape()
+        ws.set_paper_size(9)   # A4
+        ws.set_print_fit_to_pages(1, 0)
+        ws.set_repeat_rows(row0, row0)
+    wb.close()
