@@ -402,3 +402,31 @@ def test_a_file_in_use_is_a_chinese_message_in_every_door(sample, capsys, monkey
     assert "文件被占用" in err and "月通报_2025-12.xlsx" in err and "Permission" not in err
     message, code = describe(PermissionError(errno.EACCES, "x", "a.xlsx"))
     assert code == 2 and message.startswith("文件被占用或没有写入权限") and message.endswith("：a.xlsx")
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_visible_note(tmp_path, capsys):
+    """R21: a cell holds 32,767 characters; masking can lengthen a full one (each e-mail becomes a longer
+    note). The outputs then cut it with a visible note, never silently — in the big-table writer
+    (compute --out --mask) and in the report workbooks (the enterprise ticket lists)."""
+    from jsjb.core.masking import scrub_text
+
+    long_text = "反映" + "x@y.cn " * 4680
+    assert len(long_text) <= 32767 < len(scrub_text(long_text))
+    ledger = write_xlsx(tmp_path / "l.xlsx", {S.SHEET_TICKETS: [
+        list(S.INPUT_NAMES),
+        full_row(**{S.ID: "L1", S.DISPATCHED: "2025-12-01 09:00", S.LIMIT_TYPE: "一般", S.ENTERPRISE: ENTERPRISE,
+                    S.CONTENT: long_text})]})
+    out = tmp_path / "结果.xlsx"
+    assert main(["compute", str(ledger), "--as-of", AS_OF, "--out", str(out), "--mask", "-q"]) == 0
+    assert main(["bulletin", str(ledger), "--month", "2025-12", "--as-of", AS_OF, "--out", str(tmp_path / "b"),
+                 "-q"]) == 0
+    books = [out, *sorted((tmp_path / "b").glob("*.xlsx"))]
+    found = 0
+    for path in books:
+        for ws in openpyxl.load_workbook(path, read_only=True).worksheets:
+            for row in ws.iter_rows(values_only=True):
+                for v in row:
+                    if isinstance(v, str) and v.startswith("反映[邮箱已隐去]"):
+                        assert len(v) <= 32767 and v.endswith("已截断，全文见台账）"), path.name
+                        found += 1
+    assert found >= 2

@@ -3,7 +3,9 @@ one home for the few conventions, so the doors cannot drift apart.
 
 - a missing value is an empty cell (None);
 - a yes/no answer (是否及时) is 是 / 否;
-- a list of flags or reasons is joined with the full-width semicolon "；".
+- a list of flags or reasons is joined with the full-width semicolon "；";
+- a text longer than a spreadsheet cell holds (32,767 characters) is cut with a visible note, never
+  silently (R21).
 """
 
 from __future__ import annotations
@@ -26,3 +28,14 @@ def joined(col: pd.Series) -> list:
 
 def join(items) -> str | None:
     return SEPARATOR.join(items) or None
+
+
+MAX_CELL_TEXT = 32_767                      # characters an Excel/WPS cell holds
+TRUNCATED = "…（全文超过单元格上限32767字，以下已截断，全文见台账）"
+
+
+def fit_cell(text: str) -> str:
+    """``text`` as a cell can hold it: unchanged, or cut with :data:`TRUNCATED` at the end."""
+    if len(text) <= MAX_CELL_TEXT:
+        return text
+    return text[: MAX_CELL_TEXT - len(TRUNCATED)] + TRUNCATED

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.display import MAX_CELL_TEXT, fit_cell
+
 DATETIME_FMT = "yyyy-mm-dd hh:mm"
 DATE_FMT = "yyyy-mm-dd"
 PERCENT_FMT = "0.00%"
@@ -87,7 +89,7 @@ def _column_values(col: pd.Series) -> list:
         elif isinstance(v, (int, float, np.integer, np.floating)):
             out.append(v.item() if hasattr(v, "item") else v)
         else:
-            out.append(str(v))
+            out.append(fit_cell(str(v)))
     return out
 
 
@@ -210,7 +212,6 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
 # a formula, URL or number), null cells are left empty, numbers are numbers. Dates go as Excel serials
 # with the column's own date format (its automatic date format would add seconds).
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "us")
-EXCEL_MAX_TEXT = 32_767          # characters in one cell (XlsxWriter truncates; the Rust writer refuses)
 
 
 class _MixedColumn(Exception):
@@ -240,11 +241,21 @@ def _serials(col: pd.Series) -> np.ndarray:
     return np.where(np.isnat(col.to_numpy(dtype="datetime64[us]")), np.nan, out)
 
 
+def _fit_texts(arr):
+    """An Arrow text column as cells hold it: "" → blank, over-long texts cut with a visible note."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    long = pc.fill_null(pc.greater(pc.utf8_length(arr), MAX_CELL_TEXT), False)
+    if pc.any(long).as_py():
+        arr = pa.array([fit_cell(v) if v is not None else None for v in arr.to_pylist()], type=pa.string())
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
 def _arrow_column(col: pd.Series):
     """One column → (Arrow array, kind) for the Rust writer, kind "date", "number" or "text";
     (None, None) when its values are of mixed kinds."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         return pa.array(_serials(col), from_pandas=True), "date"
@@ -257,14 +268,11 @@ def _arrow_column(col: pd.Series):
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass                            # numbers, dates, lists, booleans among the text: below
         else:
-            arr = pc.utf8_slice_codeunits(arr, 0, EXCEL_MAX_TEXT)
-            return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr), "text"
+            return _fit_texts(arr), "text"
     values = _column_values(col)            # 是/否, joined lists; None for missing
     kinds = {type(v) for v in values if v is not None}
     if kinds <= {str}:
-        arr = pa.array(values, type=pa.string())
-        arr = pc.utf8_slice_codeunits(arr, 0, EXCEL_MAX_TEXT)
-        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr), "text"
+        return _fit_texts(pa.array(values, type=pa.string())), "text"
     if kinds <= {int, float}:
         return pa.array([None if v is None else float(v) for v in values], type=pa.float64()), "number"
     if kinds <= {dt.datetime}:
