@@ -182,7 +182,16 @@ def machine() -> str:
 
     return (f"{os.cpu_count()} CPU ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}, pandas {pandas.__version__}, fastexcel {fastexcel.__version__}, "
-            f"XlsxWriter {xlsxwriter.__version__}")
+            f"XlsxWriter {xlsxwriter.__version__}, rvgsrust-xlsxwriter {_version('rvgsrust-xlsxwriter')}")
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "未安装"
 
 
 def main() -> None:
