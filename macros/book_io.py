@@ -3,7 +3,8 @@
 Output sheets (计算结果, 月通报, 年度考核, 日调度, 归档, 运行记录) are written; the input columns are
 never touched (R21). Two deliberate exceptions: 刷新 writes the moment into the named cell 统计时点
 and re-enters a computed column's formula where Excel did not bind it (:func:`refresh_formulas`), and
-导入节假日 appends rows to 节假日 after the clerk confirmed (:func:`append_holiday_rows`, R23). Text that Excel would not keep as text — a formula start
+导入节假日 appends rows to 节假日 after the clerk confirmed (:func:`append_holiday_rows`, R23).
+Text that Excel would not keep as text — a formula start
 (R20), or what it converts on entry: "001" → 1, date-like text → a date, long digit strings → a
 rounded number, TRUE/FALSE → a boolean — is written with a leading apostrophe, Excel's text marker
 (xlwings #1269, #2247). Error cells (#N/A …) are read as their text, not as blanks.
