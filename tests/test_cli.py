@@ -167,17 +167,6 @@ def test_template_and_sample_never_replace_an_existing_ledger(tmp_path, sample, 
     assert digest(path) != before
 
 
-def test_archive_out_refuses_a_workbook_that_is_not_an_archive(tmp_path, sample, capsys):
-    last_year = tmp_path / "去年台账.xlsx"
-    last_year.write_bytes(sample.read_bytes())
-    before = digest(last_year)
-    assert main(["archive", str(sample), "--as-of", AS_OF, "--out", str(last_year), "-q"]) == 2
-    assert "不是归档文件" in capsys.readouterr().err and digest(last_year) == before
-    archive = tmp_path / "归档.xlsx"
-    assert main(["archive", str(sample), "--as-of", AS_OF, "--out", str(archive), "-q"]) == 0
-    assert main(["archive", str(sample), "--as-of", AS_OF, "--out", str(archive), "-q"]) == 0   # its own: fine
-
-
 def test_an_unexpected_failure_is_one_chinese_line_and_exit_3(sample, capsys, monkeypatch):
     from jsjb import jobs
 
@@ -365,16 +354,26 @@ def test_serve_starts_and_answers_on_loopback(sample, tmp_path):
         proc.wait(timeout=20)
 
 
-def test_compute_out_never_replaces_another_workbook(sample, tmp_path, capsys):
-    """R21: --out may replace an earlier 计算结果 workbook, never e.g. another ledger (unless --force)."""
-    other = tmp_path / "另一个台账.xlsx"
+@pytest.mark.parametrize("job, own_name, sheet, message", [
+    ("compute", "结果.xlsx", "计算结果", "已存在"),
+    ("archive", "归档.xlsx", "归档目录", "不是归档文件"),
+])
+def test_out_never_replaces_another_workbook(sample, tmp_path, capsys, job, own_name, sheet, message):
+    """R21: --out may replace the job's own earlier output, never e.g. last year's ledger."""
+    other = tmp_path / "去年台账.xlsx"
     other.write_bytes(sample.read_bytes())
     before = digest(other)
-    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(other), "-q"]) == 2
-    assert "已存在" in capsys.readouterr().err and digest(other) == before
-    result = tmp_path / "结果.xlsx"
-    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(result), "-q"]) == 0
-    assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(result), "-q"]) == 0   # its own output
+    assert main([job, str(sample), "--as-of", AS_OF, "--out", str(other), "-q"]) == 2
+    assert message in capsys.readouterr().err and digest(other) == before
+    own = tmp_path / own_name
+    assert main([job, str(sample), "--as-of", AS_OF, "--out", str(own), "-q"]) == 0
+    assert main([job, str(sample), "--as-of", AS_OF, "--out", str(own), "-q"]) == 0      # its own: fine
+    assert sheet in openpyxl.load_workbook(own, read_only=True).sheetnames
+
+
+def test_compute_force_replaces_on_request(sample, tmp_path):
+    other = tmp_path / "另一个.xlsx"
+    other.write_bytes(sample.read_bytes())
     assert main(["compute", str(sample), "--as-of", AS_OF, "--out", str(other), "-q", "--force"]) == 0
     assert openpyxl.load_workbook(other, read_only=True).sheetnames == ["计算结果"]
 

@@ -189,18 +189,7 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
                     for j, v in enumerate(row):
                         if v is not None:
                             writers[j](i, j, v)
-            last = row0 + len(table.frame)
-            for k, line in enumerate(table.notes):
-                ws.write_string(last + 2 + k, 0, line, fmt_note)
-            if cols:
-                ws.freeze_panes(row0 + 1, 0)
-                if len(table.frame):
-                    ws.autofilter(row0, 0, last, len(cols) - 1)
-            if table.landscape:
-                ws.set_landscape()
-            ws.set_paper(9)   # A4
-            ws.fit_to_pages(1, 0)
-            ws.repeat_rows(row0)
+            _sheet_tail(ws, table, row0, len(cols), fmt_note, rust=False)
         wb.close()
 
     return atomic_path(Path(path), write)
@@ -239,6 +228,29 @@ def _serials(col: pd.Series) -> np.ndarray:
     days, rest = np.divmod(us, 86_400_000_000)
     out = days + (rest // 1_000_000 + (rest % 1_000_000) / 1e6) / 86400.0
     return np.where(np.isnat(col.to_numpy(dtype="datetime64[us]")), np.nan, out)
+
+
+def _sheet_tail(ws, table: Table, row0: int, ncols: int, fmt_note, *, rust: bool) -> None:
+    """What follows a table in either writer: its notes, the frozen header row, the filter, and an A4
+    print setup repeating the header (the two libraries name the same calls differently)."""
+    last = row0 + len(table.frame)
+    write = ws.write if rust else ws.write_string
+    for k, line in enumerate(table.notes):
+        write(last + 2 + k, 0, line, fmt_note)
+    if ncols:
+        ws.freeze_panes(row0 + 1, 0)
+        if len(table.frame):
+            ws.autofilter(row0, 0, last, ncols - 1)
+    if table.landscape:
+        ws.set_landscape()
+    if rust:
+        ws.set_paper_size(9)   # A4
+        ws.set_print_fit_to_pages(1, 0)
+        ws.set_repeat_rows(row0, row0)
+    else:
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(row0)
 
 
 def _fit_texts(arr):
@@ -329,16 +341,5 @@ def _write_tables_rust(tmp: str, tables: list[Table], constant_memory: bool) -> 
                 arrays.append(arr)
             ws.write_dataframe(row0 + 1 + start, 0, pa.Table.from_arrays(arrays, names=names), write_header=False,
                                column_formats=formats or None)
-        last = row0 + len(table.frame)
-        for k, line in enumerate(table.notes):
-            ws.write(last + 2 + k, 0, line, fmt_note)
-        if cols:
-            ws.freeze_panes(row0 + 1, 0)
-            if len(table.frame):
-                ws.autofilter(row0, 0, last, len(cols) - 1)
-        if table.landscape:
-            ws.set_landscape()
-        ws.set_paper_size(9)   # A4
-        ws.set_print_fit_to_pages(1, 0)
-        ws.set_repeat_rows(row0, row0)
+        _sheet_tail(ws, table, row0, len(cols), fmt_note, rust=True)
     wb.close()
