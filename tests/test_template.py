@@ -49,15 +49,31 @@ def test_sheets_table_and_dropdowns(fresh):
     assert ws.freeze_panes == "B2"
 
 
+# The formulas the add-in template must hold, typed from CONTRACT §2's signatures (argument order) and
+# the template's layout: table 工单, 办理期限 in column AE (its spill AE2# is ANCHORARRAY(AE2) in the file),
+# 节假日 A:C, 参数 A:B, the named cell 统计时点 as as_of.
+HOL, PAR = "'节假日'!$A$2:$C$3000", "'参数'!$A$2:$B$200"
+EXPECTED_FORMULAS = {
+    S.DEADLINE: "=JSJB_DEADLINE(工单[派单时间],工单[时限类型],工单[法定期限],工单[延期1工作日]+工单[延期2工作日],"
+                f"工单[挂单开始],工单[挂单结束],{HOL},{PAR})",
+    S.MATERIALS_DUE: f"=JSJB_MATERIALS_DUE(_xlfn.ANCHORARRAY(AE2),工单[派单时间],{PAR})",
+    S.REPLY_DUE: f"=JSJB_REPLY_DUE(工单[转办时间],{PAR})",
+    S.STATUS: "=JSJB_STATUS(_xlfn.ANCHORARRAY(AE2),工单[办结时间],工单[退回时间],工单[挂单开始],工单[挂单结束],"
+              f"统计时点,{PAR})",
+    S.TIMELY: "=JSJB_TIMELY(_xlfn.ANCHORARRAY(AE2),工单[办结时间],工单[退回时间],统计时点)",
+    S.FLAGS: f"=JSJB_FLAGS(工单[#All],{HOL},{PAR},统计时点)",
+}
+
+
 def test_one_spilling_formula_per_computed_column(fresh):
     ws = openpyxl.load_workbook(fresh)[S.SHEET_TICKETS]
     first = len(S.INPUT_NAMES) + 1
-    formulas = computed_formulas()
+    assert openpyxl.utils.get_column_letter(first) == "AE"
     for k, name in enumerate(S.COMPUTED_COLUMNS):
         cell = ws.cell(row=2, column=first + k)
-        assert cell.value.text == formulas[name].replace("ANCHORARRAY(", "_xlfn.ANCHORARRAY("), name
+        assert cell.value.text == EXPECTED_FORMULAS[name], name
         assert ws.cell(row=3, column=first + k).value is None        # not one formula per row
-    assert "JSJB_DEADLINE(工单[派单时间]" in formulas[S.DEADLINE]
+    assert set(computed_formulas()) == set(EXPECTED_FORMULAS)        # what 刷新 re-enters: the same columns
     import zipfile
 
     with zipfile.ZipFile(fresh) as z:
