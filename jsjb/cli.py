@@ -164,38 +164,33 @@ def _ranking_rows(data: dict) -> list[list[str]]:
 RANK_HEADERS = ["排名", "承办企业", "受理", "响应率", "解决率", "满意率", "扣分", "加分", "总分"]
 
 
-def cmd_bulletin(args) -> int:
-    r = jobs.bulletin(args.ledger, args.month, as_of=_as_of(args.as_of), out_dir=args.out,
-                      docx=args.docx or bool(args.template),
-                      pdf=args.pdf, template=args.template, progress=_progress(args))
+def _report_command(args, job, period, heading, file_lines) -> int:
+    """月通报 and 年度考核: the ranking table, the files, the 公文 draft when asked (--template implies --docx)."""
+    r = job(args.ledger, period, as_of=_as_of(args.as_of), out_dir=args.out, docx=args.docx or bool(args.template),
+            pdf=args.pdf, template=args.template, progress=_progress(args))
 
     def text():
         rep = r.detail
-        yield f"{rep.period.title}月通报（统计时点 {rep.as_of:%Y-%m-%d %H:%M}）"
+        yield f"{heading(rep.period.title)}（统计时点 {rep.as_of:%Y-%m-%d %H:%M}）"
         yield _table(_ranking_rows(r.data), RANK_HEADERS)
         files = r.data["files"]
-        yield f"\n月通报：{files['bulletin']}"
-        yield f"各企业工作簿（{len(files['enterprises'])} 个，来话人已脱敏）：{Path(files['bulletin']).parent}"
+        yield ""
+        yield from file_lines(files)
         for key, label in (("docx", "公文稿（Word）"), ("pdf", "公文稿（PDF）")):
             if key in files:
                 yield f"{label}：{files[key]}"
     return _finish(args, r, text)
 
 
-def cmd_assess(args) -> int:
-    r = jobs.assess(args.ledger, args.year, as_of=_as_of(args.as_of), out_dir=args.out,
-                    docx=args.docx or bool(args.template),
-                    pdf=args.pdf, template=args.template, progress=_progress(args))
+def cmd_bulletin(args) -> int:
+    return _report_command(args, jobs.bulletin, args.month, lambda title: f"{title}月通报", lambda files: [
+        f"月通报：{files['bulletin']}",
+        f"各企业工作簿（{len(files['enterprises'])} 个，来话人已脱敏）：{Path(files['bulletin']).parent}"])
 
-    def text():
-        rep = r.detail
-        yield f"{rep.period.title}“接诉即办”考核（统计时点 {rep.as_of:%Y-%m-%d %H:%M}）"
-        yield _table(_ranking_rows(r.data), RANK_HEADERS)
-        yield f"\n年度考核：{r.data['files']['assessment']}"
-        for key, label in (("docx", "公文稿（Word）"), ("pdf", "公文稿（PDF）")):
-            if key in r.data["files"]:
-                yield f"{label}：{r.data['files'][key]}"
-    return _finish(args, r, text)
+
+def cmd_assess(args) -> int:
+    return _report_command(args, jobs.assess, args.year, lambda title: f"{title}“接诉即办”考核",
+                           lambda files: [f"年度考核：{files['assessment']}"])
 
 
 def cmd_dispatch(args) -> int:
