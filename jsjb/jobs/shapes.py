@@ -92,11 +92,9 @@ def status_counts(ev: Evaluated) -> dict[str, int]:
 
 
 def flag_counts(ev: Evaluated) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for flags in ev.computed[S.FLAGS]:
-        for f in flags:
-            out[f] = out.get(f, 0) + 1
-    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+    """Each flag and how many tickets carry it, most frequent first (ties in order of appearance)."""
+    counts = ev.computed[S.FLAGS].explode().dropna().value_counts(sort=False)
+    return {str(k): int(v) for k, v in counts.sort_values(ascending=False, kind="stable").items()}
 
 
 # -- bulletin / assessment --------------------------------------------------------------------------
