@@ -366,3 +366,25 @@ def test_another_site_cannot_start_a_job(client, url):
     assert client.get(url, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert client.get(url, headers={"Sec-Fetch-Site": "same-site"}).status_code == 403
     assert client.get(url, headers={"Sec-Fetch-Site": "none"}, follow_redirects=False).status_code in (200, 303)
+
+
+def test_old_results_take_their_download_links_with_them(tmp_path):
+    """The server keeps the last MAX_JOBS results; a dropped result's files are no longer served."""
+    from jsjb import jobs
+    from jsjb.web.state import MAX_JOBS, LedgerEntry, State
+
+    state = State(tmp_path / "work")
+    entry = LedgerEntry("L", tmp_path / "l.xlsx", "l.xlsx", False, tmp_path / "out")
+    submitted = []
+    for k in range(MAX_JOBS + 1):
+        f = tmp_path / f"f{k}.xlsx"
+        f.write_bytes(b"x")
+        job = state.submit("check", entry, {}, lambda job, f=f: jobs.JobResult("校验", {}, [f]))
+        for _ in range(100):
+            if job.status != "running":
+                break
+            time.sleep(0.02)
+        submitted.append(job)
+    first, last = submitted[0], submitted[-1]
+    assert state.job(first.id) is None and state.file(first.files[0][0]) is None
+    assert state.file(last.files[0][0]) == (tmp_path / f"f{MAX_JOBS}.xlsx").resolve()

@@ -151,8 +151,10 @@ class State:
         job.progress("排队等待…" if self.run_lock.locked() else "开始…")
         with self.lock:
             self.jobs[job.id] = job
-            while len(self.jobs) > MAX_JOBS:
-                self.jobs.popitem(last=False)
+            while len(self.jobs) > MAX_JOBS:           # the oldest result goes, and its download links
+                _, old = self.jobs.popitem(last=False)
+                for fid, _name in old.files:
+                    self.files.pop(fid, None)
         threading.Thread(target=self._run, args=(job, work), daemon=True, name=f"jsjb-{kind}").start()
         return job
 
