@@ -179,16 +179,22 @@ def _report(ev: Evaluated, period: stats.Period, annual: bool):
 
 
 def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx: bool = False, pdf: bool = False,
-             template=None, workers: int | None = None, progress: Progress = quiet,
+             template=None, workers: int | None = None, write: bool = True, progress: Progress = quiet,
              cache: LedgerCache | None = None) -> JobResult:
     """月通报 (第16条, R11–R17): the office's workbook and one per enterprise; ``docx``/``pdf`` add
-    the 公文 draft. ``month`` defaults to the last complete month before as_of."""
+    the 公文 draft. ``month`` defaults to the last complete month before as_of. ``write=False`` gives
+    the figures only (the browser's JSON API): no file, no run-log row, no ``files`` key."""
     from ..io.reports import MONTHLY_COLUMNS, bulletin_files, parallel_workers
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
     period = stats.month(month or last_complete_month(ev.as_of))
     rep = _report(ev, period, annual=False)
     data = report_json(ev, rep)
+    if not write:
+        result = _result("月通报", data, evaluated=ev)
+        result.notes += report_notes(data)
+        result.detail = rep
+        return result
     target = source.out_dir(out_dir)
     with Timer(progress)("写入月通报工作簿"):
         files = bulletin_files(target, rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress,

@@ -427,8 +427,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                     job = Job("api", kind, entry.id, params)
                     if kind == "bulletin":
                         def work():
-                            return jobs.bulletin(entry.path, params["month"], as_of=as_of, out_dir=entry.out_dir,
-                                                 cache=state.cache, workers=1)
+                            return jobs.bulletin(entry.path, params["month"], as_of=as_of, write=False,
+                                                 cache=state.cache)
                     else:
                         run = work_for(kind, entry, params, api=True)
 
