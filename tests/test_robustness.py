@@ -23,7 +23,7 @@ from jsjb.core import codes as C
 from jsjb.core import schema as S
 from jsjb.core.errors import LedgerError, LedgerFileError
 from jsjb.core.ledger import Issue, holidays_from_range, params_from_range, parse_holidays, parse_params
-from jsjb.io import reader
+from jsjb.io import sheets as sheet_io
 from jsjb.io.reader import read_ledger
 
 ENTERPRISE = "东胜区热力有限责任公司"
@@ -271,7 +271,7 @@ def test_a_shared_strings_bomb_is_refused_before_reading(tmp_path, with_adjustme
 
 
 def test_a_workbook_unpacking_beyond_the_total_bound_is_refused(tmp_path, with_adjustments, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_TOTAL", 10_000)         # the real bound is 2 GiB (see reader.py)
+    monkeypatch.setattr(sheet_io, "MAX_TOTAL", 10_000)         # the real bound is 2 GiB (see io/sheets.py)
     with pytest.raises(LedgerFileError, match="解压后共") as e:
         read_ledger(with_adjustments)
     assert e.value.code == C.FILE_TOO_LARGE
@@ -313,7 +313,7 @@ def test_errors_have_codes_to_classify_by():
     assert ParameterError("x", 1, "y").code == "E_PARAMETER"
     assert InvalidRows("x").code == "E_ROWS" and LedgerFileError("x").code == "E_FILE"
     assert LedgerError("x", code="E_SOMETHING").code == "E_SOMETHING"
-    assert not hasattr(reader, "OPTIONAL")
+    assert not hasattr(sheet_io, "OPTIONAL")
 
 
 HOLIDAY_ROWS = [["日期", "类型", "说明"], [D(2030, 1, 1), "休息日", "元旦"], ["2030-02-02", "工作日", "调休"],

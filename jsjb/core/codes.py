@@ -47,7 +47,7 @@ COLUMN_MISSING_WARN = "W_COLUMN_MISSING"
 FILE = "E_FILE"                         # missing, a folder, not .xlsx, no 工单台账 sheet
 FILE_DAMAGED = "E_FILE_DAMAGED"         # not a zip / workbook, damaged archive
 FILE_ENCRYPTED = "E_FILE_ENCRYPTED"     # password to open (or an old .xls renamed)
-FILE_TOO_LARGE = "E_FILE_TOO_LARGE"     # parts would unpack beyond the bounds of io/reader.py
+FILE_TOO_LARGE = "E_FILE_TOO_LARGE"     # parts would unpack beyond the bounds of io/sheets.py
 SHEET_UNREADABLE = "E_SHEET_UNREADABLE"  # a sheet that is present cannot be parsed
 
 DATE_RANGE_TEXT = f"{YEAR_MIN}年至{YEAR_MAX}年"
