@@ -429,3 +429,15 @@ def test_text_longer_than_a_cell_is_cut_with_a_visible_note(tmp_path, capsys):
                         assert len(v) <= 32767 and v.endswith("已截断，全文见台账）"), path.name
                         found += 1
     assert found >= 2
+
+
+def test_json_is_the_same_text_with_or_without_orjson(sample, capsys, monkeypatch):
+    """--json goes through orjson when it is installed; the standard library must print the very same."""
+    argv = ["compute", str(sample), "--json", "--as-of", AS_OF, "-q"]
+    main(argv)
+    fast = capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "orjson", None)            # import orjson → ImportError
+    main(argv)
+    plain = capsys.readouterr().out
+    assert fast == plain and json.loads(plain)["tickets"][0]["id"]
+    assert "\\u" not in plain and any(ord(ch) > 0x2E80 for ch in plain)     # Chinese as UTF-8, not escaped

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 NAME, SHORT = "企业名称", "简称"
@@ -71,5 +72,6 @@ def canonical(col: pd.Series, enterprises: pd.DataFrame) -> pd.Series:
         alias[str(name)] = str(name)
         if _short(short):
             alias.setdefault(_short(short), str(name))
-    mapped = col.map(alias)
-    return mapped.where(mapped.notna(), col).astype(object)
+    codes, written = pd.factorize(col, use_na_sentinel=True)    # once per distinct name, not per ticket
+    full = np.array([alias.get(w, w) for w in written] + [None], dtype=object)
+    return pd.Series(full[codes], index=col.index, dtype=object)    # code -1 (blank) → the trailing None

@@ -347,14 +347,18 @@ def final_day(steps: list[Step]) -> dt.date:
 
 
 def _flag_lists(flag_cols: dict[str, np.ndarray], n: int) -> list[list[str]]:
-    """Boolean flag columns → one list of labels per row (rows without flags share no list)."""
+    """Boolean flag columns → one list of labels per row, in the columns' order (each row its own
+    list). Rows are grouped by their combination of flags, so the labels are looked up once per
+    combination, not once per row."""
     labels = list(flag_cols)
-    matrix = np.column_stack([flag_cols[k] for k in labels]) if labels else np.zeros((n, 0), bool)
-    any_flag = matrix.any(axis=1)
-    flags: list[list[str]] = [[] for _ in range(n)]
-    for i in np.flatnonzero(any_flag):
-        flags[i] = [labels[j] for j in np.flatnonzero(matrix[i])]
-    return flags
+    if not labels:
+        return [[] for _ in range(n)]
+    codes = np.zeros(n, dtype=np.int64)
+    for j, k in enumerate(labels):                      # bit j set: the row has flag j
+        codes |= np.asarray(flag_cols[k], dtype=np.int64) << j
+    combos, which = np.unique(codes, return_inverse=True)
+    per_combo = [[labels[j] for j in range(len(labels)) if (int(code) >> j) & 1] for code in combos]
+    return [list(per_combo[k]) for k in which.tolist()]
 
 
 def materials_due(deadline: pd.Series, dispatched: pd.Series, params: Params) -> pd.Series:

@@ -139,10 +139,11 @@ COMPUTE_SHEET = "计算结果"
 
 
 def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = False, force: bool = False,
-            progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
+            table: bool = True, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
     """刷新/计算: the computed columns for every ticket; ``out`` also saves them (values only) — into
     a new file or over an earlier 计算结果 workbook, never over another workbook unless ``force`` (R21).
-    The run log gets a row when a file is written or ``log`` asks for one (the 刷新 button)."""
+    The run log gets a row when a file is written or ``log`` asks for one (the 刷新 button).
+    ``table``: also hand back the 计算结果 display table (buttons and pages show it; the CLI does not)."""
     from ..io.reader import sheet_names
     from ..io.writer import Table, write_tables
 
@@ -152,15 +153,16 @@ def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = Fal
             refuse_existing(target, "工作簿（它不是本工具生成的计算结果）", force)
     source, ev = _evaluated(ledger, as_of, progress, cache)
     result = _result("计算", compute_json(ev), evaluated=ev)
-    frame = computed_frame(ev, mask=mask)
-    result.tables[COMPUTE_SHEET] = frame
+    frame = computed_frame(ev, mask=mask) if table or out else None
+    if table:
+        result.tables[COMPUTE_SHEET] = frame
     if out:
         with Timer(progress)(f"写入 {target}"):
             write_tables(target, [Table(COMPUTE_SHEET, frame, widths={S.CONTENT: 40, S.FLAGS: 40})])
         result.files.append(target)
     if out or log:
         note = "；".join(x for x in ("已脱敏" if mask else "", f"数据错误 {len(ev.errors)} 条" if ev.errors else "") if x)
-        write_log(result, source, stamp(ev.as_of), len(frame), note)
+        write_log(result, source, stamp(ev.as_of), len(ev.tickets), note)
     result.notes += data_error_note(ev) + coverage_notes(ev)
     return result
 
