@@ -12,7 +12,8 @@ from ..core import schema as S
 from ..core.archive import ARCHIVE_NO
 from ..core.dispatch import REASONS, DispatchList
 from ..core.errors import LedgerFileError
-from .reports import OFFICE, Sheet, _new_workbook, enterprise_file_tag, ticket_list
+from .book import Book
+from .reports import OFFICE, PROPERTIES, enterprise_file_tag, ticket_list
 from .writer import Table, atomic_path, write_tables
 
 
@@ -38,8 +39,8 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
     office_path = out_dir / f"日调度_{stamp}.xlsx"
 
     def write_office(tmp: str) -> None:
-        wb, f = _new_workbook(tmp)
-        sh = Sheet(wb, f, "汇总")
+        book = Book(tmp, **PROPERTIES)
+        sh = book.sheet("汇总")
         sh.title(f"{OFFICE}“接诉即办”日调度（{when}）")
         sh.line(f"需督办工单 {len(dl.items)} 件。优先级：{dl.legend}。明细见“督办清单”工作表（来话人信息不在本表中）。")
         sh.row += 1
@@ -47,13 +48,13 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         sh.table(counts)
         sh.widths([32, 12, 12, 8, 12, 14, 8, 8])
         sh.print_setup()
-        ls = Sheet(wb, f, "督办清单")
+        ls = book.sheet("督办清单")
         ls.title(f"督办清单（{when}）")
         head, _ = ls.table(dispatch_table(dl, t, c), plain=True)
         ls.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 16, 16, 10, 8, 16, 16, 8, 30])
-        ls.ws.freeze_panes(head + 1, 2)
+        ls.freeze(head + 1, 2)
         ls.print_setup(repeat_row=head)
-        wb.close()
+        book.close()
 
     files = {"office": atomic_path(office_path, write_office), "enterprises": {}}
     names = list(dict.fromkeys(dl.items["enterprise"]))
@@ -62,15 +63,15 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         index = dl.items.index[dl.items["enterprise"] == name]
 
         def write_one(tmp: str, name=name, index=index) -> None:
-            wb, f = _new_workbook(tmp)
-            sh = Sheet(wb, f, "督办清单")
+            book = Book(tmp, **PROPERTIES)
+            sh = book.sheet("督办清单")
             sh.title(f"{name} 督办清单（{when}）")
             sh.line(f"共 {len(index)} 件，请按优先级处理并及时向区国资委办公室反馈。来话人信息已脱敏，请勿外传（第20条）。")
             head, _ = sh.table(_dispatch_rows(dl, t, c, index, caller=True), plain=True)
             sh.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 14, 8, 16, 16, 10, 8, 16, 16, 8, 30])
-            sh.ws.freeze_panes(head + 1, 2)
+            sh.freeze(head + 1, 2)
             sh.print_setup(repeat_row=head)
-            wb.close()
+            book.close()
 
         path = out_dir / f"日调度_{stamp}_{enterprise_file_tag(name, enterprises)}.xlsx"
         files["enterprises"][name] = atomic_path(path, write_one)
