@@ -142,13 +142,12 @@ def dispatch_json(ev: Evaluated, dl) -> dict:
     t, c = ev.tickets, ev.computed
     idx = dl.items.index
     deadlines = _iso_column(c.loc[idx, S.DEADLINE])
-    priority = dl.items["priority"]
-    items = [
-        {"id": t.at[i, S.ID], "row": int(t.at[i, ROW]), "enterprise": e, "status": c.at[i, S.STATUS],
-         "deadline": d, "flags": list(c.at[i, S.FLAGS]), "reasons": r, "priority": int(p) + 1,
-         "hold_days": None if pd.isna(h) else round(float(h), 1)}
-        for i, e, d, r, p, h in zip(idx, dl.items["enterprise"], deadlines, dl.items["reasons"], priority,
-                                    dl.items["hold_days"])
+    items = [            # whole columns taken once, then zipped (no per-item lookups)
+        {"id": i, "row": int(row), "enterprise": e, "status": s, "deadline": d, "flags": list(f), "reasons": r,
+         "priority": int(p) + 1, "hold_days": None if pd.isna(h) else round(float(h), 1)}
+        for i, row, e, s, d, f, r, p, h in zip(
+            t.loc[idx, S.ID].tolist(), t.loc[idx, ROW].tolist(), dl.items["enterprise"], c.loc[idx, S.STATUS].tolist(),
+            deadlines, c.loc[idx, S.FLAGS].tolist(), dl.items["reasons"], dl.items["priority"], dl.items["hold_days"])
     ]
     counts = {ent: {k: int(v) for k, v in row.items()} for ent, row in dl.counts.to_dict("index").items()}
     return {"as_of": iso(dl.as_of), "items": items, "counts": counts}
