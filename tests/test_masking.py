@@ -320,3 +320,16 @@ def test_a_hundred_thousand_rows_in_a_few_seconds():
     for i in np.flatnonzero(content != content[-1])[:200]:
         assert phones[i] not in out[S.CONTENT].iloc[i] and names[i] not in out[S.CONTENT].iloc[i]
     assert elapsed < 10, elapsed                    # about 1–2 s on one core; generous for shared CI
+
+
+def test_an_output_without_callers_drops_them_and_scrubs_the_same():
+    """mask_tickets(callers=False) (the archive): no caller column at all, free text as with callers."""
+    frame = pd.DataFrame({S.ID: ["T1", "T2"], S.CALLER: ["欧阳娜娜", "王五"], S.PHONE: ["13912345678", None],
+                          S.ADDRESS: ["幸福路18号", None], S.CONTENT: ["欧阳娜娜住幸福路18号，电话13912345678", "无"],
+                          S.REMARKS: ["回电 0477-8391234", None]}, dtype=object)
+    full = mask_tickets(frame)
+    bare = mask_tickets(frame, callers=False)
+    assert list(bare.columns) == [S.ID, S.CONTENT, S.REMARKS]
+    assert bare[S.CONTENT].tolist() == full[S.CONTENT].tolist() and bare[S.REMARKS].tolist() == full[S.REMARKS].tolist()
+    assert not any(secret in bare[S.CONTENT][0] for secret in ("娜娜", "幸福路", "13912345678"))
+    assert "8391234" not in bare[S.REMARKS][0]

@@ -64,7 +64,8 @@ def frames(t: pd.DataFrame, c: pd.DataFrame, numbers: pd.Series) -> dict[str, pd
     """The archive's sheets: 归档目录 (closed tickets by archive number) and one 年度台账 per year
     of 派单时间. No caller name, phone or address; free text scrubbed of numbers, e-mail, IP and
     the ticket's own caller data (R19, :func:`mask_tickets`)."""
-    masked = mask_tickets(t[[col for col in (*PUBLIC_COLUMNS, *S.PERSONAL_COLUMNS) if col in t]])[list(PUBLIC_COLUMNS)]
+    masked = mask_tickets(t[[col for col in (*PUBLIC_COLUMNS, *S.PERSONAL_COLUMNS) if col in t]],
+                          callers=False)[list(PUBLIC_COLUMNS)]
 
     def public(index) -> pd.DataFrame:
         frame = masked.loc[index].copy()

@@ -414,17 +414,21 @@ def free_text_columns(frame: pd.DataFrame) -> list[str]:
     return out
 
 
-def mask_tickets(frame: pd.DataFrame, text_columns: Iterable[str] | None = None) -> pd.DataFrame:
+def mask_tickets(frame: pd.DataFrame, text_columns: Iterable[str] | None = None, *,
+                 callers: bool = True) -> pd.DataFrame:
     """A ticket frame as it may leave the ledger (R19): 来话人 → 张**, 联系电话 → 138****1234,
     地址 → None, and every free-text column (``text_columns``, default :func:`free_text_columns`)
-    scrubbed with each row's own name, phone and address. Returns a new frame; the input is
-    untouched. Columns missing from ``frame`` are skipped."""
-    out = frame.copy()
+    scrubbed with each row's own name, phone and address. ``callers=False``: the caller columns
+    are left out of the result instead (an output that shows no caller at all need not mask them).
+    Returns a new frame; the input is untouched. Columns missing from ``frame`` are skipped."""
+    out = frame.copy() if callers else frame.drop(columns=[c for c in S.PERSONAL_COLUMNS if c in frame])
     n = len(frame)
     own = [_column(frame[c] if c in frame else None, n) for c in (S.CALLER, S.PHONE, S.ADDRESS)]
     columns = free_text_columns(frame) if text_columns is None else [c for c in text_columns if c in frame]
     for col in columns:
         out[col] = _scrub(frame[col], *own)
+    if not callers:
+        return out
     if S.CALLER in frame:
         out[S.CALLER] = mask_names(frame[S.CALLER])
     if S.PHONE in frame:
