@@ -32,11 +32,23 @@ def _emit(out: list[Issue], t: pd.DataFrame, mask, column: str, code: str, **fie
         out.append(issue(code, int(row), column, value, **extra))
 
 
+class _Blank(dict):
+    """Column → its blank cells (a boolean array), each worked out when first asked for."""
+
+    def __init__(self, t: pd.DataFrame):
+        super().__init__()
+        self.t = t
+
+    def __missing__(self, column: str) -> np.ndarray:
+        self[column] = self.t[column].isna().to_numpy()
+        return self[column]
+
+
 def validate(ledger: Ledger, computed: pd.DataFrame) -> list[Issue]:
     """All findings for the ledger: parse issues plus the row rules below, sorted by row."""
     t = ledger.tickets
     out: list[Issue] = list(ledger.issues)
-    blank = {c: t[c].isna().to_numpy() for c in S.INPUT_NAMES}
+    blank = _Blank(t)
 
     # required fields (a cell already reported as unreadable is not reported again as missing)
     unreadable = {(i.row, i.column) for i in ledger.issues if i.sheet == S.SHEET_TICKETS}
