@@ -191,34 +191,39 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple
         cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
     out = {}
     for col in S.INPUT_COLUMNS:
-        if col.name not in raw.columns:             # an absent column is simply empty
-            out[col.name] = _empty(col, len(raw))
-            continue
-        values = raw[col.name].reset_index(drop=True)
-        if col.kind in (S.DATETIME, S.DATE):
-            times, bad = to_timestamps(values)
-            if col.kind == S.DATE:
-                times = times.dt.normalize()
-            out[col.name] = times
-            for i in np.flatnonzero(bad.to_numpy()):
-                issues.append(issue(problem(values.iloc[i]), int(rows[i]), col.name, values.iloc[i]))
-        elif col.kind == S.DAYS:
-            nums, bad = _numbers(values, minimum=1, maximum=MAX_DAYS, whole=True)
-            out[col.name] = nums.where(~bad).astype("float64")
-            for i in np.flatnonzero(bad.to_numpy()):
-                issues.append(issue(C.DAYS, int(rows[i]), col.name, values.iloc[i], maximum=MAX_DAYS))
-        else:
-            few = bool(col.vocab) or col.name == S.ENTERPRISE
-            text = _objects(cleaned[col.name], few=few) if col.name in cleaned else _text(values)
-            if col.vocab:
-                wrong = text.notna() & ~text.isin(col.vocab)
-                for i in np.flatnonzero(wrong.to_numpy()):
-                    issues.append(issue(C.VOCAB, int(rows[i]), col.name, text.iloc[i], choices="、".join(col.vocab)))
-                text = text.where(~wrong, None)
-            out[col.name] = text
+        out[col.name], found = _parse_column(col, raw, cleaned, rows)
+        issues += found
     frame = pd.DataFrame(out)
     frame[ROW] = rows.to_numpy()
     return frame, issues
+
+
+def _parse_column(col: S.Column, raw: pd.DataFrame, cleaned: dict, rows: pd.Series) -> tuple[pd.Series, list[Issue]]:
+    """One input column's cells → its typed values and the issues of its unusable cells."""
+    issues: list[Issue] = []
+    if col.name not in raw.columns:             # an absent column is simply empty
+        return _empty(col, len(raw)), issues
+    values = raw[col.name].reset_index(drop=True)
+    if col.kind in (S.DATETIME, S.DATE):
+        times, bad = to_timestamps(values)
+        if col.kind == S.DATE:
+            times = times.dt.normalize()
+        for i in np.flatnonzero(bad.to_numpy()):
+            issues.append(issue(problem(values.iloc[i]), int(rows[i]), col.name, values.iloc[i]))
+        return times, issues
+    if col.kind == S.DAYS:
+        nums, bad = _numbers(values, minimum=1, maximum=MAX_DAYS, whole=True)
+        for i in np.flatnonzero(bad.to_numpy()):
+            issues.append(issue(C.DAYS, int(rows[i]), col.name, values.iloc[i], maximum=MAX_DAYS))
+        return nums.where(~bad).astype("float64"), issues
+    few = bool(col.vocab) or col.name == S.ENTERPRISE
+    text = _objects(cleaned[col.name], few=few) if col.name in cleaned else _text(values)
+    if col.vocab:
+        wrong = text.notna() & ~text.isin(col.vocab)
+        for i in np.flatnonzero(wrong.to_numpy()):
+            issues.append(issue(C.VOCAB, int(rows[i]), col.name, text.iloc[i], choices="、".join(col.vocab)))
+        text = text.where(~wrong, None)
+    return text, issues
 
 
 def _numbers(values: pd.Series, *, minimum: float, maximum: float, whole: bool = False
