@@ -175,7 +175,7 @@ RANK_HEADERS = ["排名", "承办企业", "受理", "响应率", "解决率", "�
 def _report_command(args, job, period, heading, file_lines) -> int:
     """月通报 and 年度考核: the ranking table, the files, the 公文 draft when asked (--template implies --docx)."""
     r = job(args.ledger, period, as_of=_as_of(args.as_of), out_dir=args.out, docx=args.docx or bool(args.template),
-            pdf=args.pdf, template=args.template, progress=_progress(args))
+            pdf=args.pdf, template=args.template, only_period=True, progress=_progress(args))
 
     def text():
         rep = r.detail

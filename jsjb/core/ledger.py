@@ -7,7 +7,7 @@ here, so the UDFs, macros and CLI all see the same ledger.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,7 @@ class Ledger:
     manual: pd.DataFrame                     # 年度, 承办企业, four items (typed)
     issues: list[Issue] = field(default_factory=list)   # parse issues of every sheet
     source: str = ""
+    window: Window | None = None             # None: every ticket; else only those of :func:`in_window`
 
     @property
     def enterprise_names(self) -> list[str]:
@@ -101,6 +102,30 @@ class Ledger:
         """Findings about whole sheets or columns (a missing contract column: row 1), which
         every job should show before its result."""
         return [i for i in self.issues if i.row is None or i.row < S.FIRST_DATA_ROW]
+
+    def within(self, window: Window | None) -> Ledger:
+        """This ledger with only the tickets of :func:`in_window` (and their issues); itself for None."""
+        if window is None:
+            return self
+        keep = in_window(self.tickets[S.DISPATCHED], window)
+        tickets = self.tickets[keep].reset_index(drop=True)
+        kept = set(tickets[ROW].tolist())
+        issues = [i for i in self.issues if i.sheet != S.SHEET_TICKETS or i.row is None
+                  or i.row < S.FIRST_DATA_ROW or i.row in kept]
+        return replace(self, tickets=tickets, issues=issues, window=window)
+
+
+# A report's tickets: [start, end) of 派单时间 (R11's periods; a bulletin takes its month and the one
+# before, for the month-on-month figures).
+Window = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def in_window(dispatched: pd.Series, window: Window) -> np.ndarray:
+    """The tickets a report over ``window`` can need: dispatched in [start, end), or with no usable
+    派单时间 (a report lists those as 数据有误). Every rule is a rule of one ticket, so a report over
+    these tickets equals the report over all of them."""
+    start, end = window
+    return (dispatched.isna() | ((dispatched >= start) & (dispatched < end))).to_numpy(dtype=bool)
 
 
 # -- parsing ----------------------------------------------------------------------------------
@@ -168,11 +193,14 @@ def _empty(col: S.Column, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
-def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple[pd.DataFrame, list[Issue]]:
+def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
+                  window: Window | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """Raw 工单台账 cells (columns named by header; missing columns allowed) → typed frame.
 
     Fully blank rows are skipped (they are not tickets); every other row is kept, with its
     Excel row number in column ``_row``. Unreadable cells become missing and are reported.
+    ``window``: only the tickets of :func:`in_window` are parsed (派单时间 first, then the other
+    columns of those rows) — a month's report needs a fraction of a year's ledger.
     """
     issues: list[Issue] = []
     raw = raw.reset_index(drop=True)
@@ -190,10 +218,22 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW) -> tuple
         rows = rows[keep].reset_index(drop=True)
         cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
     out = {}
+    if window is not None and S.DISPATCHED in raw.columns:
+        col = next(c for c in S.INPUT_COLUMNS if c.name == S.DISPATCHED)
+        dispatched, found = _parse_column(col, raw, cleaned, rows)
+        keep = in_window(dispatched, window)
+        if not keep.all():
+            raw = raw[keep].reset_index(drop=True)
+            rows = rows[keep].reset_index(drop=True)
+            cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
+            dispatched = dispatched[keep].reset_index(drop=True)
+        out[S.DISPATCHED] = dispatched
+        issues += found               # a cell that is not a usable time leaves 派单时间 empty: its row stays
     for col in S.INPUT_COLUMNS:
-        out[col.name], found = _parse_column(col, raw, cleaned, rows)
-        issues += found
-    frame = pd.DataFrame(out)
+        if col.name not in out:
+            out[col.name], found = _parse_column(col, raw, cleaned, rows)
+            issues += found
+    frame = pd.DataFrame({col.name: out[col.name] for col in S.INPUT_COLUMNS})      # schema order
     frame[ROW] = rows.to_numpy()
     return frame, issues
 
@@ -462,8 +502,9 @@ def missing_columns(sheets: dict[str, pd.DataFrame | None]) -> list[Issue]:
     return out
 
 
-def build(sheets: dict[str, pd.DataFrame | None], source: str = "") -> Ledger:
-    """Raw sheets (name → DataFrame of cells by header) → Ledger.
+def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: Window | None = None) -> Ledger:
+    """Raw sheets (name → DataFrame of cells by header) → Ledger (``window``: only the tickets a
+    report over it needs, :func:`in_window`).
 
     Raises LedgerError for what makes the whole ledger unusable (no 工单台账, a required column
     missing, a bad 参数 value); row-level problems and missing contract columns are collected
@@ -477,7 +518,7 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "") -> Ledger:
         raise LedgerError(f"“{S.SHEET_TICKETS}”表第1行缺少必需的列：{'、'.join(missing)}。"
                           f"请核对表头文字（可参照 jsjb template 生成的模板）。")
     issues: list[Issue] = missing_columns(sheets)
-    tickets, found = parse_tickets(raw)
+    tickets, found = parse_tickets(raw, window=window)
     issues += found
     params = parse_params(sheets.get(S.SHEET_PARAMS))
     overrides, found = parse_holidays(sheets.get(S.SHEET_HOLIDAYS))
@@ -493,4 +534,4 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "") -> Ledger:
     issues += found
     manual, found = parse_manual(sheets.get(S.SHEET_MANUAL))
     issues += found
-    return Ledger(tickets, params, calendar, enterprises, adjustments, manual, issues, source)
+    return Ledger(tickets, params, calendar, enterprises, adjustments, manual, issues, source, window)

@@ -13,7 +13,7 @@ import os
 
 import pandas as pd
 
-from ..core.ledger import Ledger, build
+from ..core.ledger import Ledger, Window, build
 from .sheets import load_tables
 
 
@@ -32,9 +32,10 @@ def read_sheets(path: str | os.PathLike) -> dict[str, pd.DataFrame | None]:
             for name, table in load_tables(path).items()}
 
 
-def read_ledger(path: str | os.PathLike) -> Ledger:
-    """Read and parse a ledger workbook. The file is opened read-only and never modified."""
-    return build(read_sheets(path), source=str(path))
+def read_ledger(path: str | os.PathLike, window: Window | None = None) -> Ledger:
+    """Read and parse a ledger workbook (``window``: only the tickets a report over it needs,
+    ``core.ledger.in_window``). The file is opened read-only and never modified."""
+    return build(read_sheets(path), source=str(path), window=window)
 
 
 def sheet_names(path: str | os.PathLike) -> list[str] | None:

@@ -20,7 +20,7 @@ from ..allocator import tune_allocator
 from ..core import clock
 from ..core import schema as S
 from ..core.errors import LedgerError
-from ..core.ledger import ERROR, ROW, WARNING, Issue, Ledger
+from ..core.ledger import ERROR, ROW, WARNING, Issue, Ledger, Window
 from ..core.rules import compute as compute_rules
 from ..core.validate import validate
 
@@ -86,18 +86,21 @@ class LedgerCache:
             return ledger
 
 
-def _read(path: Path, progress: Progress) -> Ledger:
+def _read(path: Path, progress: Progress, window: Window | None = None) -> Ledger:
     from ..io.reader import read_ledger
 
     tune_allocator(path)
     with Timer(progress)(f"读取台账 {path}"):
-        return read_ledger(path)
+        return read_ledger(path, window)
 
 
-def load(path, progress: Progress = quiet, cache: LedgerCache | None = None) -> Ledger:
-    """Read a ledger workbook (through ``cache`` when given)."""
+def load(path, progress: Progress = quiet, cache: LedgerCache | None = None, window: Window | None = None) -> Ledger:
+    """Read a ledger workbook (through ``cache`` when given: the cache holds whole ledgers).
+    ``window``: only the tickets a report over it needs (``core.ledger.in_window``)."""
     path = Path(path)
-    return cache.get(path, progress) if cache is not None else _read(path, progress)
+    if cache is not None:
+        return cache.get(path, progress).within(window)
+    return _read(path, progress, window)
 
 
 @dataclass
@@ -109,12 +112,16 @@ class Source:
     path: Path | None = None
 
     @classmethod
-    def of(cls, ledger, progress: Progress = quiet, cache: LedgerCache | None = None) -> Source:
+    def of(cls, ledger, progress: Progress = quiet, cache: LedgerCache | None = None,
+           window: Window | None = None) -> Source:
+        """The ledger of a job: a Source as it is, a Ledger (a button's book), or a file read now.
+        ``window``: only the tickets a report over it needs (``core.ledger.in_window``)."""
         if isinstance(ledger, Source):
-            return ledger
+            return cls(ledger.ledger.within(window), ledger.path)
         if isinstance(ledger, Ledger):
-            return cls(ledger, Path(ledger.source) if ledger.source and Path(ledger.source).is_absolute() else None)
-        return cls(load(ledger, progress, cache), Path(ledger))
+            return cls(ledger.within(window),
+                       Path(ledger.source) if ledger.source and Path(ledger.source).is_absolute() else None)
+        return cls(load(ledger, progress, cache, window), Path(ledger))
 
     def out_dir(self, explicit=None) -> Path:
         if explicit:
@@ -159,8 +166,13 @@ class Evaluated:
         return ~self.tickets[ROW].isin(bad)
 
 
+def moment(as_of=None) -> pd.Timestamp:
+    """A job's as_of: the given moment as naive Shanghai time (R0), or now."""
+    return now() if as_of is None else clock.naive_local(pd.Timestamp(as_of))
+
+
 def evaluate(ledger: Ledger, as_of: pd.Timestamp | None = None, progress: Progress = quiet) -> Evaluated:
-    as_of = now() if as_of is None else clock.naive_local(pd.Timestamp(as_of))
+    as_of = moment(as_of)
     step = Timer(progress)
     with step(f"计算期限与状态（{len(ledger.tickets)} 张工单）"):
         computed = compute_rules(ledger.tickets, ledger.params, ledger.calendar, as_of)

@@ -15,19 +15,27 @@ import pandas as pd
 from ..core import schema as S
 from ..core import stats
 from ..core.errors import InvalidRows, InvalidValue, LedgerError, LedgerFileError
-from ..core.ledger import ERROR
+from ..core.ledger import ERROR, Window
 from ..core.scoring import full_marks
 from ..core.timeconv import iso
-from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, quiet, write_log
+from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, moment, quiet, write_log
 from .shapes import check_json, compute_json, computed_frame, dispatch_json, report_json, report_notes
 
 XLSX = ".xlsx"
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-def _evaluated(ledger, as_of, progress: Progress, cache: LedgerCache | None) -> tuple[Source, Evaluated]:
-    source = Source.of(ledger, progress, cache)
+def _evaluated(ledger, as_of, progress: Progress, cache: LedgerCache | None,
+               window: Window | None = None) -> tuple[Source, Evaluated]:
+    source = Source.of(ledger, progress, cache, window)
     return source, evaluate(source.ledger, as_of, progress)
+
+
+def _report_window(period: stats.Period, only_period: bool, docx: bool) -> Window | None:
+    """The tickets a report needs when the job is asked for the report only (``only_period``): those
+    dispatched in its period and the one before (month-on-month figures), and those without a
+    usable 派单时间. The 公文 draft compares further back: it takes every ticket."""
+    return (period.previous().start, period.end) if only_period and not docx else None
 
 
 def _xlsx_target(path, what: str, ledger_path: Path | None = None) -> Path:
@@ -181,15 +189,18 @@ def _report(ev: Evaluated, period: stats.Period, annual: bool):
 
 
 def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx: bool = False, pdf: bool = False,
-             template=None, workers: int | None = None, write: bool = True, progress: Progress = quiet,
-             cache: LedgerCache | None = None) -> JobResult:
+             template=None, workers: int | None = None, write: bool = True, only_period: bool = False,
+             progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
     """月通报 (第16条, R11–R17): the office's workbook and one per enterprise; ``docx``/``pdf`` add
     the 公文 draft. ``month`` defaults to the last complete month before as_of. ``write=False`` gives
-    the figures only (the browser's JSON API): no file, no run-log row, no ``files`` key."""
+    the figures only (the browser's JSON API): no file, no run-log row, no ``files`` key.
+    ``only_period``: read and evaluate only the tickets the bulletin needs (:func:`_report_window`) —
+    the same figures and files for less work; ``result.evaluated`` then holds only those tickets."""
     from ..io.reports import MONTHLY_COLUMNS, bulletin_files, parallel_workers
 
-    source, ev = _evaluated(ledger, as_of, progress, cache)
-    period = stats.month(month or last_complete_month(ev.as_of))
+    as_of = moment(as_of)
+    period = stats.month(month or last_complete_month(as_of))
+    source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period, docx or pdf))
     rep = _report(ev, period, annual=False)
     data = report_json(ev, rep)
     if not write:
@@ -209,12 +220,15 @@ def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx
 
 
 def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, docx: bool = False,
-           pdf: bool = False, template=None, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
-    """年度考核 (附表, R18): the 100(+2)-point table. ``year`` defaults to the last complete year."""
+           pdf: bool = False, template=None, only_period: bool = False, progress: Progress = quiet,
+           cache: LedgerCache | None = None) -> JobResult:
+    """年度考核 (附表, R18): the 100(+2)-point table. ``year`` defaults to the last complete year.
+    ``only_period``: as for :func:`bulletin` (the year and the one before)."""
     from ..io.reports import ANNUAL_COLUMNS, write_assessment
 
-    source, ev = _evaluated(ledger, as_of, progress, cache)
-    period = stats.year(year if year is not None else last_complete_year(ev.as_of))
+    as_of = moment(as_of)
+    period = stats.year(year if year is not None else last_complete_year(as_of))
+    source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period, docx or pdf))
     rep = _report(ev, period, annual=True)
     data = report_json(ev, rep)
     target = source.out_dir(out_dir)

@@ -428,7 +428,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                     if kind == "bulletin":
                         def work():
                             return jobs.bulletin(entry.path, params["month"], as_of=as_of, write=False,
-                                                 cache=state.cache)
+                                                 only_period=True, cache=state.cache)
                     else:
                         run = work_for(kind, entry, params, api=True)
 
