@@ -199,12 +199,22 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
 
     Fully blank rows are skipped (they are not tickets); every other row is kept, with its
     Excel row number in column ``_row``. Unreadable cells become missing and are reported.
-    ``window``: only the tickets of :func:`in_window` are parsed (派单时间 first, then the other
-    columns of those rows) — a month's report needs a fraction of a year's ledger.
+    ``window``: only the tickets of :func:`in_window` are parsed (派单时间 first, then every column
+    of those rows) — a month's report needs a fraction of a year's ledger.
     """
     issues: list[Issue] = []
     raw = raw.reset_index(drop=True)
     rows = pd.Series(np.arange(len(raw)) + first_row, dtype=np.int64)
+    if window is not None and S.DISPATCHED in raw.columns:
+        # 派单时间 first, then every column of the rows kept (a blank row has no 派单时间 and is kept
+        # here, to be skipped below like any blank row)
+        col = raw[S.DISPATCHED]
+        times, _ = _parse_column(_COLUMN[S.DISPATCHED], raw, {S.DISPATCHED: _arrow_clean(col)} if _is_arrow_text(col)
+                                 else {}, rows)
+        keep = in_window(times, window)
+        if not keep.all():
+            raw = raw[keep].reset_index(drop=True)
+            rows = rows[keep].reset_index(drop=True)
     present = [c for c in S.INPUT_NAMES if c in raw.columns]
     cleaned = {c: _arrow_clean(raw[c]) for c in present if _is_arrow_text(raw[c])}   # the reader's text
     if present:
@@ -218,24 +228,15 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
         rows = rows[keep].reset_index(drop=True)
         cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
     out = {}
-    if window is not None and S.DISPATCHED in raw.columns:
-        col = next(c for c in S.INPUT_COLUMNS if c.name == S.DISPATCHED)
-        dispatched, found = _parse_column(col, raw, cleaned, rows)
-        keep = in_window(dispatched, window)
-        if not keep.all():
-            raw = raw[keep].reset_index(drop=True)
-            rows = rows[keep].reset_index(drop=True)
-            cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
-            dispatched = dispatched[keep].reset_index(drop=True)
-        out[S.DISPATCHED] = dispatched
-        issues += found               # a cell that is not a usable time leaves 派单时间 empty: its row stays
     for col in S.INPUT_COLUMNS:
-        if col.name not in out:
-            out[col.name], found = _parse_column(col, raw, cleaned, rows)
-            issues += found
-    frame = pd.DataFrame({col.name: out[col.name] for col in S.INPUT_COLUMNS})      # schema order
+        out[col.name], found = _parse_column(col, raw, cleaned, rows)
+        issues += found
+    frame = pd.DataFrame(out)
     frame[ROW] = rows.to_numpy()
     return frame, issues
+
+
+_COLUMN = {c.name: c for c in S.INPUT_COLUMNS}
 
 
 def _parse_column(col: S.Column, raw: pd.DataFrame, cleaned: dict, rows: pd.Series) -> tuple[pd.Series, list[Issue]]:
