@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -134,12 +135,19 @@ class Source:
 # -- evaluation ------------------------------------------------------------------------------------
 @dataclass
 class Evaluated:
-    """A ledger with its computed columns and validation findings at one moment."""
+    """A ledger with its computed columns at one moment, and its validation findings — worked out
+    when first asked for (a report's figures do not depend on them: R11–R18 judge each ticket by its
+    computed columns)."""
 
     ledger: Ledger
     as_of: pd.Timestamp
     computed: pd.DataFrame
-    issues: list[Issue]
+    progress: Progress = field(default=quiet, repr=False)
+
+    @cached_property
+    def issues(self) -> list[Issue]:
+        with Timer(self.progress)("校验数据"):
+            return validate(self.ledger, self.computed)
 
     @property
     def tickets(self) -> pd.DataFrame:
@@ -176,9 +184,7 @@ def evaluate(ledger: Ledger, as_of: pd.Timestamp | None = None, progress: Progre
     step = Timer(progress)
     with step(f"计算期限与状态（{len(ledger.tickets)} 张工单）"):
         computed = compute_rules(ledger.tickets, ledger.params, ledger.calendar, as_of)
-    with step("校验数据"):
-        issues = validate(ledger, computed)
-    return Evaluated(ledger, as_of, computed, issues)
+    return Evaluated(ledger, as_of, computed, progress)
 
 
 # -- results and the run log -------------------------------------------------------------------------
