@@ -102,10 +102,10 @@ def read_numbers(path: Path) -> dict[str, str]:
     if not is_archive:     # R21: never replace a workbook that is not an earlier archive
         raise LedgerFileError(f"{path.name} 已存在，但不是归档文件（没有“归档目录”表）：为避免覆盖，请换一个归档文件名")
     try:
-        frame = reader.load_sheet_by_name("归档目录", header_row=2, dtypes="string").to_pandas()   # title, blank, header
+        table = reader.load_sheet_by_name("归档目录", header_row=2, dtypes="string").to_arrow()   # title, blank, header
     except Exception:  # noqa: BLE001 - never renumber silently over an archive we cannot read
         raise LedgerFileError(f"无法读取已有的归档文件 {path.name}：为避免重复编号，请先移走或修复该文件") from None
-    if ARCHIVE_NO not in frame.columns or S.ID not in frame.columns:
+    if ARCHIVE_NO not in table.column_names or S.ID not in table.column_names:
         return {}
-    frame = frame[[ARCHIVE_NO, S.ID]].dropna()
+    frame = table.select([ARCHIVE_NO, S.ID]).to_pandas().dropna()        # only the two columns become Python
     return dict(zip(frame[S.ID].astype(str), frame[ARCHIVE_NO].astype(str)))

@@ -125,11 +125,17 @@ class Source:
         return cls(load(ledger, progress, cache, window), Path(ledger))
 
     def out_dir(self, explicit=None) -> Path:
-        if explicit:
-            return Path(explicit)
-        if self.path is None:
-            raise LedgerError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹的“jsjb输出”中）。")
-        return self.path.resolve().parent / OUTPUT_FOLDER
+        return out_dir_of(self.path, explicit)
+
+
+def out_dir_of(ledger_path: Path | None, explicit=None) -> Path:
+    """Where a job's files go: ``explicit``, else the 输出 folder beside the ledger (an unsaved book
+    has none: an error saying to save it)."""
+    if explicit:
+        return Path(explicit)
+    if ledger_path is None:
+        raise LedgerError("请先保存台账工作簿（生成的文件将保存在台账所在文件夹的“jsjb输出”中）。")
+    return Path(ledger_path).resolve().parent / OUTPUT_FOLDER
 
 
 # -- evaluation ------------------------------------------------------------------------------------

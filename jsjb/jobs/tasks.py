@@ -8,6 +8,7 @@ ledger (R21); a file that is not the job's own earlier output is never replaced 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from ..core.errors import InvalidRows, InvalidValue, LedgerError, LedgerFileErro
 from ..core.ledger import ERROR, Window
 from ..core.scoring import full_marks
 from ..core.timeconv import iso
-from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, moment, quiet, write_log
+from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, moment, out_dir_of, quiet, write_log
 from .shapes import check_json, compute_json, computed_frame, dispatch_json, report_json, report_notes
 
 XLSX = ".xlsx"
@@ -324,12 +325,24 @@ ARCHIVE_FILE = "归档.xlsx"
 def archive(ledger, *, as_of=None, out=None, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
     """归档 (第17条): closed tickets numbered once (numbers kept from the previous archive file),
     the material checklist and each year's ledger. ``out`` must be new or an earlier archive."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..core import archive as core_archive
     from ..io.everyday import read_numbers, write_archive
 
+    def target_of(path: Path | None) -> Path:
+        return _xlsx_target(out, "输出文件", path) if out else out_dir_of(path) / ARCHIVE_FILE
+
+    pending = None
+    if isinstance(ledger, (str, os.PathLike)):      # the previous archive is read while the ledger is
+        target = target_of(Path(ledger))
+        pool = ThreadPoolExecutor(1)
+        pending = pool.submit(read_numbers, target)
+        pool.shutdown(wait=False)
     source, ev = _evaluated(ledger, as_of, progress, cache)
-    target = _xlsx_target(out, "输出文件", source.path) if out else source.out_dir() / ARCHIVE_FILE
-    previous = read_numbers(target)          # refuses a workbook that is not an archive (R21)
+    if pending is None:
+        target = target_of(source.path)
+    previous = pending.result() if pending else read_numbers(target)    # refuses a non-archive (R21)
     valid = ev.valid_mask().to_numpy()
     numbers = core_archive.numbers(ev.tickets[valid], ev.computed[valid], previous)
     frames = core_archive.frames(ev.tickets, ev.computed, numbers)
