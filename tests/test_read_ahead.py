@@ -100,3 +100,15 @@ def test_the_program_runs_a_job_through_the_read_ahead(ledger):
     proc = subprocess.run([*command, "check", str(ledger), "--json", "--as-of", AS_OF, "-q"],
                           capture_output=True, text=True, encoding="utf-8")
     assert proc.returncode in (0, 1) and json.loads(proc.stdout)["rows"] == 300
+
+
+def test_text_columns_cleaned_in_two_threads_give_the_same_ledger(ledger, monkeypatch):
+    """Big ledgers clean their text columns in two threads (core.ledger._cleaned): same result."""
+    from jsjb.core import ledger as core_ledger
+    from jsjb.io.reader import read_sheets
+
+    sheets = read_sheets(ledger)
+    serial = core_ledger.build(sheets)
+    monkeypatch.setattr(core_ledger, "THREADED_CLEAN_ROWS", 1)
+    threaded = core_ledger.build(sheets)
+    assert threaded.tickets.equals(serial.tickets) and threaded.issues == serial.issues
