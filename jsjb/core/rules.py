@@ -152,11 +152,16 @@ def deadline_parts(t: pd.DataFrame, params: Params, cal: WorkCalendar) -> Deadli
         e1 + e2 + h,                                     # final
     ])
     days = np.repeat(base[None, :], len(shifts), axis=0)
-    ok = base_ok & (missing_year == NO_YEAR)
-    if ok.any():
-        r, y = cal.add_days(np.repeat(base[ok][None, :], len(shifts), axis=0).ravel(), shifts[:, ok].ravel())
-        days[:, ok] = r.reshape(len(shifts), -1)
-        missing_year[ok] = y.reshape(len(shifts), -1)[-1]      # the final step reaches furthest
+    ok = np.flatnonzero(base_ok & (missing_year == NO_YEAR))
+    if len(ok):
+        start = base[ok]
+        for k in range(len(shifts) - 1):          # the steps before the final one: only rows they move
+            moved = shifts[k, ok] != 0
+            if moved.any():
+                days[k, ok[moved]] = cal.add_days(start[moved], shifts[k, ok[moved]])[0]
+        r, y = cal.add_days(start, shifts[-1, ok])  # the final step, for every row: it reaches furthest
+        days[-1, ok] = r
+        missing_year[ok] = y                        # (and checks the base day's year where nothing moves)
     valid = base_ok & (missing_year == NO_YEAR)
     before_ext1, before_ext2, after_ext1, after_ext2, after_hold, final = days
     return DeadlineParts(by_count, legal, limit_days, counts_today, base, e1, e2, hold_state, hold_days, hold_pos,

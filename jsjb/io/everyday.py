@@ -31,8 +31,12 @@ def dispatch_table(dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame) -> pd.Dat
 
 
 def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataFrame,
-                   enterprises: pd.DataFrame, progress=lambda _: None) -> dict[str, object]:
-    """The office's dispatch workbook and one per enterprise with items; returns the paths."""
+                   enterprises: pd.DataFrame, progress=lambda _: None,
+                   office_list: pd.DataFrame | None = None) -> dict[str, object]:
+    """The office's dispatch workbook and one per enterprise with items; returns the paths.
+    ``office_list``: the office's 督办清单 when the caller has it already (:func:`dispatch_table`)."""
+    if office_list is None:
+        office_list = dispatch_table(dl, t, c)
     out_dir = Path(out_dir)
     stamp = f"{dl.as_of:%Y-%m-%d}"
     when = f"{dl.as_of:%Y年%m月%d日 %H:%M}"
@@ -50,7 +54,7 @@ def write_dispatch(out_dir: Path, dl: DispatchList, t: pd.DataFrame, c: pd.DataF
         sh.print_setup()
         ls = book.sheet("督办清单")
         ls.title(f"督办清单（{when}）")
-        head, _ = ls.table(dispatch_table(dl, t, c), plain=True)
+        head, _ = ls.table(office_list, plain=True)
         ls.widths([6, 40, 16, 16, 30, 14, 10, 40, 8, 16, 16, 10, 8, 16, 16, 8, 30])
         ls.freeze(head + 1, 2)
         ls.print_setup(repeat_row=head)

@@ -305,12 +305,13 @@ def dispatch(ledger, *, as_of=None, out_dir=None, progress: Progress = quiet,
     dl = core_dispatch.build(ev.tickets, ev.computed, ev.ledger.params, ev.as_of)
     data = dispatch_json(ev, dl)
     target = source.out_dir(out_dir)
+    office_list = dispatch_table(dl, ev.tickets, ev.computed)
     with Timer(progress)("写入日调度工作簿"):
-        files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress)
+        files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress, office_list)
     data["files"] = {"office": str(files["office"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
     result = _result("日调度", data, [files["office"], *files["enterprises"].values()], evaluated=ev)
     result.tables["汇总"] = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
-    result.tables["督办清单"] = dispatch_table(dl, ev.tickets, ev.computed)
+    result.tables["督办清单"] = office_list
     calendar = coverage_notes(ev)
     result.notes += data_error_note(ev) + calendar
     data["warnings"] = calendar
