@@ -66,11 +66,16 @@ def _emit_json(data) -> None:
     try:
         import orjson
     except ImportError:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    else:
-        text = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-    sys.stdout.write(text)
-    sys.stdout.write("\n")
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
+        return
+    raw = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE)
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(raw.decode("utf-8"))
+    else:                       # UTF-8 bytes as they are (stdout is reconfigured to UTF-8 in main)
+        sys.stdout.flush()
+        buffer.write(raw)
+        buffer.flush()
 
 
 def _notes(result: jobs.JobResult) -> None:
