@@ -112,3 +112,30 @@ def test_text_columns_cleaned_in_two_threads_give_the_same_ledger(ledger, monkey
     monkeypatch.setattr(core_ledger, "THREADED_CLEAN_ROWS", 1)
     threaded = core_ledger.build(sheets)
     assert threaded.tickets.equals(serial.tickets) and threaded.issues == serial.issues
+
+
+def test_the_tickets_sheet_as_arrow_gives_the_same_ledger(ledger, tmp_path):
+    """read_ledger hands 工单台账 to the core as pd.ArrowDtype (no copy); the typed ledger and its
+    findings must be those of the str dtype, also for cells typed in odd ways."""
+    import openpyxl
+
+    from jsjb.core.ledger import build
+    from jsjb.io.reader import read_sheets
+
+    odd = tmp_path / "怪.xlsx"
+    odd.write_bytes(ledger.read_bytes())
+    wb = openpyxl.load_workbook(odd)
+    ws = wb["工单台账"]
+    col = {c.value: c.column for c in ws[1]}
+    cells = {("派单时间", 2): "2024/3/1 9:30", ("派单时间", 3): "2025年3月1日", ("派单时间", 4): "45000.5",
+             ("派单时间", 5): " 2025-01-02 08:00 ", ("办结时间", 6): "9:75", ("办结时间", 7): "不知道",
+             ("时限类型", 8): "特急", ("延期1工作日", 9): "3.5", ("承办企业", 10): "  热力公司  ",
+             ("诉求内容", 11): "   ", ("来话人", 12): "\u3000王五\u3000", ("回访结果", 13): ""}
+    for (name, row), value in cells.items():
+        ws.cell(row, col[name]).value = value
+    wb.save(odd)
+    plain = build(read_sheets(odd))
+    arrow = build(read_sheets(odd, tickets_as_arrow=True))
+    assert arrow.tickets.equals(plain.tickets)
+    assert [i.as_dict() for i in arrow.issues] == [i.as_dict() for i in plain.issues]
+    assert len([i for i in plain.issues if i.sheet == "工单台账"]) >= 4        # the odd cells were seen

@@ -130,7 +130,13 @@ def in_window(dispatched: pd.Series, window: Window) -> np.ndarray:
 
 # -- parsing ----------------------------------------------------------------------------------
 def _is_arrow_text(col: pd.Series) -> bool:
-    """The reader's columns: Arrow-backed text (pandas' ``str`` dtype with pyarrow storage)."""
+    """The reader's columns: Arrow-backed text — pandas' ``str`` dtype with pyarrow storage, or
+    ``pd.ArrowDtype`` of an Arrow string type (the reader's 工单台账, converted without a copy)."""
+    if isinstance(col.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        t = col.dtype.pyarrow_dtype
+        return pa.types.is_string(t) or pa.types.is_large_string(t)
     return pd.api.types.is_string_dtype(col.dtype) and col.dtype != object and getattr(col.dtype, "storage", "") == "pyarrow"
 
 
