@@ -114,7 +114,7 @@ def test_text_columns_cleaned_in_two_threads_give_the_same_ledger(ledger, monkey
     assert threaded.tickets.equals(serial.tickets) and threaded.issues == serial.issues
 
 
-def test_the_tickets_sheet_as_arrow_gives_the_same_ledger(ledger, tmp_path):
+def test_the_tickets_sheet_as_arrow_gives_the_same_ledger(ledger, tmp_path, monkeypatch):
     """read_ledger hands 工单台账 to the core as pd.ArrowDtype (no copy); the typed ledger and its
     findings must be those of the str dtype, also for cells typed in odd ways."""
     import openpyxl
@@ -138,4 +138,10 @@ def test_the_tickets_sheet_as_arrow_gives_the_same_ledger(ledger, tmp_path):
     arrow = build(read_sheets(odd, tickets_as_arrow=True))
     assert arrow.tickets.equals(plain.tickets)
     assert [i.as_dict() for i in arrow.issues] == [i.as_dict() for i in plain.issues]
+    from jsjb.core import ledger as core_ledger
+
+    monkeypatch.setattr(core_ledger, "THREADED_CLEAN_ROWS", 1)      # as a big ledger: two threads
+    threaded = build(read_sheets(odd, tickets_as_arrow=True))
+    assert threaded.tickets.equals(plain.tickets)
+    assert [i.as_dict() for i in threaded.issues] == [i.as_dict() for i in plain.issues]
     assert len([i for i in plain.issues if i.sheet == "工单台账"]) >= 4        # the odd cells were seen

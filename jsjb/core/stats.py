@@ -245,6 +245,10 @@ def overview(t: pd.DataFrame, c: pd.DataFrame, period: Period) -> dict[str, pd.S
 
 
 def report(enterprise_names: list[str], t: pd.DataFrame, c: pd.DataFrame, period: Period, as_of: pd.Timestamp,
-           params: Params, adjustments: pd.DataFrame, manual: pd.DataFrame | None = None) -> Report:
+           params: Params, adjustments: pd.DataFrame, manual: pd.DataFrame | None = None, *,
+           volumes: bool = True) -> Report:
+    """The report of a period; ``volumes=False`` leaves out the :func:`overview` (the assessment's
+    workbook does not show it; its 公文 draft does)."""
     table = build_table(enterprise_names, t, c, period, as_of, params, adjustments, manual)
-    return Report(period, pd.Timestamp(as_of), table, ticket_lists(t, c, period), overview(t, c, period), params)
+    return Report(period, pd.Timestamp(as_of), table, ticket_lists(t, c, period),
+                  overview(t, c, period) if volumes else {}, params)

@@ -177,7 +177,7 @@ def compute(ledger, *, as_of=None, out=None, mask: bool = False, log: bool = Fal
 
 
 # -- bulletin / assessment -------------------------------------------------------------------------------
-def _report(ev: Evaluated, period: stats.Period, annual: bool):
+def _report(ev: Evaluated, period: stats.Period, annual: bool, volumes: bool = True):
     ledger = ev.ledger
     manual = None
     if annual:
@@ -186,7 +186,7 @@ def _report(ev: Evaluated, period: stats.Period, annual: bool):
             raise InvalidRows("“考核录入”表有错误，无法计算年度考核：\n" + "\n".join(i.text() for i in bad))
         manual = ledger.manual
     return stats.report(ledger.enterprise_names, ev.tickets, ev.computed, period, ev.as_of, ledger.params,
-                        ledger.adjustments, manual)
+                        ledger.adjustments, manual, volumes=volumes)
 
 
 def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx: bool = False, pdf: bool = False,
@@ -230,7 +230,7 @@ def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, d
     as_of = moment(as_of)
     period = stats.year(year if year is not None else last_complete_year(as_of))
     source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period, docx or pdf))
-    rep = _report(ev, period, annual=True)
+    rep = _report(ev, period, annual=True, volumes=docx or pdf)     # volumes: only the 公文 draft shows them
     data = report_json(ev, rep)
     target = source.out_dir(out_dir)
     with Timer(progress)("写入年度考核工作簿"):
