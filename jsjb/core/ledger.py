@@ -92,7 +92,8 @@ class Ledger:
     manual: pd.DataFrame                     # 年度, 承办企业, four items (typed)
     issues: list[Issue] = field(default_factory=list)   # parse issues of every sheet
     source: str = ""
-    window: Window | None = None             # None: every ticket; else only those of :func:`in_window`
+    window: Window | None = None             # None: every ticket; else a report's: only those of
+                                             # :func:`in_window`, citizen text Arrow-backed (parse_tickets)
 
     @property
     def enterprise_names(self) -> list[str]:
@@ -151,6 +152,7 @@ def _arrow_clean(col: pd.Series):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
+CITIZEN_TEXT = frozenset(S.FREE_TEXT_COLUMNS + S.PERSONAL_COLUMNS)   # 诉求内容, 备注, 来话人, 联系电话, 地址
 THREADED_CLEAN_ROWS = 50_000    # from this many rows on, two threads clean the text and parse the date columns
 
 
@@ -163,6 +165,11 @@ def _cleaned(raw: pd.DataFrame, columns: list[str]) -> dict:
 
     with ThreadPoolExecutor(2) as pool:
         return dict(zip(columns, pool.map(lambda c: _arrow_clean(raw[c]), columns)))
+
+
+def _arrow_text(arr) -> pd.Series:
+    """A cleaned Arrow text array as pandas' Arrow-backed str (NaN where blank), no Python objects."""
+    return pd.Series(pd.StringDtype("pyarrow", na_value=float("nan")).__from_arrow__(arr))
 
 
 def _objects(arr, index=None, *, few: bool = False) -> pd.Series:
@@ -220,7 +227,9 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
     Fully blank rows are skipped (they are not tickets); every other row is kept, with its
     Excel row number in column ``_row``. Unreadable cells become missing and are reported.
     ``window``: only the tickets of :func:`in_window` are parsed (派单时间 first, then every column
-    of those rows) — a month's report needs a fraction of a year's ledger.
+    of those rows) — a month's report needs a fraction of a year's ledger; and the citizen's text
+    (:data:`CITIZEN_TEXT`), which a report only masks into its lists, stays Arrow-backed text (NaN
+    where blank) instead of becoming Python objects (1,000,000 rows: 0.45 s).
     """
     issues: list[Issue] = []
     raw = raw.reset_index(drop=True)
@@ -249,8 +258,9 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
         cleaned = {c: arr.filter(keep) for c, arr in cleaned.items()}
     out = {}
     stamped = _timestamps(raw)
+    citizen_text = CITIZEN_TEXT if window is not None else frozenset()
     for col in S.INPUT_COLUMNS:
-        out[col.name], found = _parse_column(col, raw, cleaned, rows, stamped.get(col.name))
+        out[col.name], found = _parse_column(col, raw, cleaned, rows, stamped.get(col.name), citizen_text)
         issues += found
     out[ROW] = pd.Series(rows.to_numpy())
     return pd.DataFrame(out, copy=False), issues          # the columns as they are: no consolidating copy
@@ -273,9 +283,11 @@ def _timestamps(raw: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series]]:
 
 
 def _parse_column(col: S.Column, raw: pd.DataFrame, cleaned: dict, rows: pd.Series,
-                  stamped: tuple[pd.Series, pd.Series] | None = None) -> tuple[pd.Series, list[Issue]]:
+                  stamped: tuple[pd.Series, pd.Series] | None = None,
+                  citizen_text: frozenset = frozenset()) -> tuple[pd.Series, list[Issue]]:
     """One input column's cells → its typed values and the issues of its unusable cells
-    (``stamped``: a date column's :func:`to_timestamps`, when already done)."""
+    (``stamped``: a date column's :func:`to_timestamps`, when already done; ``citizen_text``:
+    columns kept as Arrow-backed text, see :func:`parse_tickets`)."""
     issues: list[Issue] = []
     if col.name not in raw.columns:             # an absent column is simply empty
         return _empty(col, len(raw)), issues
@@ -292,6 +304,8 @@ def _parse_column(col: S.Column, raw: pd.DataFrame, cleaned: dict, rows: pd.Seri
         for i in np.flatnonzero(bad.to_numpy()):
             issues.append(issue(C.DAYS, int(rows[i]), col.name, values.iloc[i], maximum=MAX_DAYS))
         return nums.where(~bad).astype("float64"), issues
+    if col.name in cleaned and col.name in citizen_text:    # a report's ledger: shown only masked, in lists
+        return _arrow_text(cleaned[col.name]), issues
     few = bool(col.vocab) or col.name == S.ENTERPRISE
     text = _objects(cleaned[col.name], few=few) if col.name in cleaned else _text(values)
     if col.vocab:
