@@ -372,7 +372,7 @@ def mask_name(name: object) -> str | None:
 def mask_phone(phone: object) -> str | None:
     if _blank(phone):
         return None
-    digits = re.sub(r"\D", "", str(phone).translate(_FULLWIDTH))
+    digits = _NON_DIGIT.sub("", str(phone).translate(_FULLWIDTH))
     if isinstance(phone, float) and str(phone).endswith(".0"):
         digits = digits[:-1]
     if len(digits) == 13 and digits.startswith("861") or len(digits) == 15 and digits.startswith("00861"):

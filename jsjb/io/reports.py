@@ -81,11 +81,16 @@ def enterprise_file_tag(name: str, enterprises: pd.DataFrame) -> str:
     return file_tags(enterprises).get(name) or safe_name(name)
 
 
+_LIST_TICKET_COLUMNS = (S.ID, S.DISPATCHED, S.ENTERPRISE, S.CHANNEL, S.CATEGORY, S.CONTENT, S.CALLER, S.PHONE,
+                        S.ADDRESS, S.LIMIT_TYPE, S.CLOSED, S.HOLD_START, S.HOLD_END, S.VISIT_RESULT)
+
+
 def ticket_list(t: pd.DataFrame, c: pd.DataFrame, index, *, caller: bool) -> pd.DataFrame:
     """Tickets for an output list: free text scrubbed of every number, e-mail, IP and of the
     ticket's own caller name, phone and address; caller masked (``caller``) or absent; address
     never (R19). All through :func:`mask_tickets`."""
-    sub, cs = t.loc[index], c.loc[index]
+    sub = t.loc[index, [col for col in _LIST_TICKET_COLUMNS if col in t]]     # only what the list shows
+    cs = c.loc[index, [S.DEADLINE, S.STATUS, S.TIMELY, S.FLAGS]]
     masked = mask_tickets(sub[[col for col in (S.CONTENT, S.CALLER, S.PHONE, S.ADDRESS) if col in sub]],
                           text_columns=[S.CONTENT])
     frame = pd.DataFrame({
