@@ -36,6 +36,12 @@ FORMATS = {           # one definition per look, on either engine
     "datetime_plain": {"num_format": DATETIME_FMT},
     "date_plain": {"num_format": DATE_FMT},
 }
+_RUST_FORMAT = {     # FORMATS key → the Rust writer's Format method
+    "bold": "set_bold", "italic": "set_italic", "text_wrap": "set_text_wrap", "border": "set_border",
+    "font_size": "set_font_size", "font_color": "set_font_color", "valign": "set_vertical_align",
+    "bg_color": "set_background_color", "align": "set_align", "num_format": "set_num_format",
+}
+_SWITCHES = {"bold", "italic", "text_wrap"}
 FOOTER = "&C第 &P 页，共 &N 页"
 MARGINS = (0.4, 0.4, 0.6, 0.6)        # left, right, top, bottom (inches); header and footer stay 0.3
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)     # serials of dates from 1900-03-01 on (Excel's 1900 leap-year quirk)
@@ -159,27 +165,16 @@ class _RustEngine:
         self.formats = {k: self._format(spec) for k, spec in FORMATS.items()}
 
     def _format(self, spec: dict):
+        """An XlsxWriter-style format dict (:data:`FORMATS`) as the Rust writer's Format."""
         f = self.wb.add_format()
-        if spec.get("bold"):
-            f = f.set_bold()
-        if spec.get("italic"):
-            f = f.set_italic()
-        if "font_size" in spec:
-            f = f.set_font_size(spec["font_size"])
-        if "font_color" in spec:
-            f = f.set_font_color(spec["font_color"])
-        if spec.get("border"):
-            f = f.set_border("thin")
-        if "valign" in spec:
-            f = f.set_vertical_align(spec["valign"])
-        if "bg_color" in spec:
-            f = f.set_background_color(spec["bg_color"])
-        if spec.get("text_wrap"):
-            f = f.set_text_wrap()
-        if "align" in spec:
-            f = f.set_align(spec["align"])
-        if "num_format" in spec:
-            f = f.set_num_format(spec["num_format"])
+        for key, value in spec.items():
+            method = getattr(f, _RUST_FORMAT[key])          # a key without a mapping is a KeyError here
+            if key == "border":
+                f = method("thin")                          # XlsxWriter's border 1
+            elif key in _SWITCHES:
+                f = method() if value else f
+            else:
+                f = method(value)
         return f
 
     def sheet(self, name: str):
