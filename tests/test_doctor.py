@@ -123,3 +123,13 @@ def test_addin_answer_is_compared_with_version_and_project_name():
     assert doctor._check_addin_loaded(App(f"{xlwings.__version__}|jsjb")).status == doctor.OK
     stale = doctor._check_addin_loaded(App("0.33.0|myaddin"))
     assert stale.status == doctor.FAIL and "重新生成" in stale.fix
+
+
+def test_the_optional_speed_ups_are_reported(checks, monkeypatch):
+    """rvgsrust-xlsxwriter and orjson are optional: present → ok; missing → skipped, saying what is slower."""
+    c = next(c for c in checks if c.name == "加速组件")
+    installed = [name for name in doctor.ACCELERATORS if importlib.util.find_spec(name.replace("-", "_"))]
+    assert c.status == (doctor.OK if len(installed) == len(doctor.ACCELERATORS) else doctor.SKIPPED)
+    monkeypatch.setattr(doctor, "_version", lambda name: None if name == "orjson" else "9.9")
+    c = doctor.check_accelerators()
+    assert c.status == doctor.SKIPPED and "未安装 orjson" in c.detail and "rvgsrust-xlsxwriter 9.9" in c.detail
