@@ -296,3 +296,46 @@ def test_lines_broken_inside_a_sentence():
     assert ("2025-01-26", WORK, "春节调休上班") in got and ("2025-02-08", WORK, "春节调休上班") in got
     assert ("2025-04-27", WORK, "劳动节调休上班") in got
     assert len(got) == 8 + 2 + 5 + 1
+
+
+# -- R23: wordings beyond the published notices; never fewer rows than the notice says ------------------
+TITLE_2026 = "国务院办公厅关于2026年部分节假日安排的通知\n"
+SPRING_2026 = [f"2026-02-{d}" for d in range(15, 24)]       # 2月15日（周日）至23日（周一）, 9 days
+
+
+@pytest.mark.parametrize("text, rest, work", [
+    ("二、春节：1月28日至2月4日放假调休，共8天。1月26日（周日）、2月8日（周六）补班。",
+     [f"2025-01-{d}" for d in range(28, 32)] + [f"2025-02-0{d}" for d in range(1, 5)], ["2025-01-26", "2025-02-08"]),
+    ("二、春节：1月28日至2月4日放假调休，共8天。1月26日（周日）、2月8日（周六）为工作日。",
+     [f"2025-01-{d}" for d in range(28, 32)] + [f"2025-02-0{d}" for d in range(1, 5)], ["2025-01-26", "2025-02-08"]),
+    ("一、元旦：1月1日（周三）休息，共1天。", ["2025-01-01"], []),
+    ("一、元旦：1月1日（周三）放假，不调休。", ["2025-01-01"], []),
+])
+def test_other_wordings_of_rest_and_working_days_are_understood(text, rest, work):
+    got = rows(TITLE_2025 + text)
+    assert sorted(r[0] for r in got if r[1] == REST) == sorted(rest)
+    assert sorted(r[0] for r in got if r[1] == WORK) == sorted(work)
+
+
+def test_a_spring_festival_written_as_休息_keeps_all_nine_days():
+    got = rows(TITLE_2026 + "二、春节：2月15日（周日）至23日（周一）休息，共9天。2月14日（周六）、2月28日（周六）上班。")
+    assert [r[0] for r in got if r[1] == REST] == SPRING_2026
+    assert [r[0] for r in got if r[1] == WORK] == ["2026-02-14", "2026-02-28"]
+
+
+@pytest.mark.parametrize("text, code, quoted", [
+    # a dated clause with a calendar word the parser does not know: refused, the sentence named
+    ("二、春节：2月15日至23日放假调休，共9天。2月14日（周六）、2月28日（周六）调班。", "unknown_wording", "2月28日（周六）调班"),
+    ("二、春节：2月15日至23日放假调休，共9天。2月14日（周六）值班。", "unknown_wording", "2月14日（周六）值班"),
+    ("二、春节：2月15日至23日歇假，共9天。", "unknown_wording", "2月15日至23日歇假"),
+    # 共N天 disagreeing with the days the sentence gives (span or single dates), or with none at all
+    ("二、春节：2月15日至23日休息，共8天。", "count_mismatch", "2月15日至23日休息"),
+    ("一、元旦：1月1日（周四）、1月2日（周五）放假，共3天。", "count_mismatch", "1月1日（周四）、1月2日（周五）放假"),
+    ("二、春节：2月15日至23日歇业，共9天。", "count_mismatch", "2月15日至23日歇业"),
+])
+def test_a_sentence_the_parser_cannot_turn_into_rows_is_refused_by_name(text, code, quoted):
+    with pytest.raises(NoticeError) as e:
+        parse_notice(TITLE_2026 + text)
+    assert e.value.code == code
+    assert e.value.line == 2
+    assert quoted in str(e.value)

@@ -78,8 +78,8 @@ class NoticeError(LedgerError):
 
     ``code`` says what is wrong, for programs: ``missing_year``, ``several_years``,
     ``weekday_mismatch``, ``unknown_festival``, ``no_festival``, ``bad_date``, ``bad_span``,
-    ``conflict``, ``extension_without_base``, ``empty``. ``line`` is the 1-based line number
-    of the text (None when the problem is not on one line) and ``text`` that line.
+    ``conflict``, ``extension_without_base``, ``empty``, ``count_mismatch``, ``unknown_wording``.
+    ``line`` is the 1-based line number of the text (None when the problem is not on one line) and ``text`` that line.
     """
 
     def __init__(self, code: str, message: str, line: int | None = None, text: str = ""):

@@ -185,12 +185,20 @@ def _status_summary(c: pd.DataFrame, index) -> str:
     return "，".join(f"{s}{int(counts[s])}件" for s in S.STATUSES if s in counts)
 
 
-def hold_state(c: pd.DataFrame, i) -> str:
-    """R17's state of a hold: 挂单中 / 已结束 / 未计入 (hold_allowed = 否, or an unusable hold)."""
-    if c.at[i, S.STATUS] == S.ST_ON_HOLD:
-        return "挂单中"
+HOLD_STATES = ("挂单中", "已结束", "未开始", "未计入")
+
+
+def hold_state(t: pd.DataFrame, c: pd.DataFrame, i, as_of: pd.Timestamp) -> str:
+    """R6/R17: the state of ticket ``i``'s hold judged at ``as_of``: 未计入 (hold_allowed = 否, or an
+    unusable hold), 未开始 (挂单开始 after as_of: the hold has not begun), 挂单中 (begun at or before
+    as_of, no 挂单结束 at or before as_of), else 已结束."""
     if any(str(f).startswith("挂单未计入") for f in c.at[i, S.FLAGS]):
         return "未计入"
+    start = t.at[i, S.HOLD_START]
+    if not _missing(start) and pd.Timestamp(start) > as_of:
+        return "未开始"
+    if c.at[i, S.STATUS] == S.ST_ON_HOLD:
+        return "挂单中"
     return "已结束"
 
 
@@ -389,7 +397,7 @@ def _problems(rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> list[Para]:
                      "相关企业要立即办结，并说明超期原因。")
     item("on_hold", f"{this}无挂单工单。",
          lambda idx: f"{this}挂单工单{len(idx)}件"
-                     f"（{counted(pd.Series([hold_state(c, i) for i in idx]), ('挂单中', '已结束', '未计入'))}）：{per(idx)}。")
+                     f"（{counted(pd.Series([hold_state(t, c, i, rep.as_of) for i in idx]), HOLD_STATES)}）：{per(idx)}。")
     item("exempt", f"{this}无申请不计入考核的工单。",
          lambda idx: f"{this}申请不计入考核的工单{len(idx)}件：{per(idx)}。")
     item("major", f"{this}无重大、疑难工单。",
@@ -458,8 +466,9 @@ def ranking_table(rep: Report) -> Table:
     return Table(headers, rows, widths, left=(1,), notes=notes)
 
 
-def list_table(key: str, t: pd.DataFrame, c: pd.DataFrame, index) -> Table:
-    """One list of 第16条 as a table: no caller data; 诉求内容 scrubbed and shortened (R19)."""
+def list_table(key: str, t: pd.DataFrame, c: pd.DataFrame, index, as_of: pd.Timestamp) -> Table:
+    """One list of 第16条 as a table: no caller data; 诉求内容 scrubbed and shortened (R19); holds
+    judged at ``as_of``."""
     headers = ["序号", "工单编号", "承办企业", "派单时间", "来源渠道", "诉求类别", "诉求摘要", "办理期限", "状态"]
     widths = [11, 27, 40, 22, 18, 16, 48, 22, 21]       # millimetres of a landscape text block (225 mm)
     extra = {"on_hold": "挂单情况", "major": "重大疑难"}.get(key)
@@ -476,7 +485,7 @@ def list_table(key: str, t: pd.DataFrame, c: pd.DataFrame, index) -> Table:
                str(t.at[i, S.CATEGORY] or "") if not _missing(t.at[i, S.CATEGORY]) else "",
                summary(t, i), _iso_day(c.at[i, S.DEADLINE]), str(c.at[i, S.STATUS])]
         if key == "on_hold":
-            state = hold_state(c, i)
+            state = hold_state(t, c, i, as_of)
             start, end = _iso_day(t.at[i, S.HOLD_START]), _iso_day(t.at[i, S.HOLD_END])
             row.append(f"{state}（{start}起" + (f"至{end}）" if end else "）"))
         elif key == "major":
@@ -496,7 +505,7 @@ def _attachments(rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> list[Attachme
     for key in LIST_ORDER:
         idx = rep.lists[key]
         if len(idx):
-            table = list_table(key, t, c, idx)
+            table = list_table(key, t, c, idx, rep.as_of)
             table.title = f"（{numerals[len(tables)]}）{table.title}"
             tables.append(table)
     out = [first]

@@ -12,17 +12,21 @@ What the parser understands (every shape seen in the notices 2008–2026):
   ``（星期日）``, ``（农历除夕、周二）``; a date without a month takes the previous date's month
   (``5月1日至5日``), one without a year the year written for that month earlier in the same item,
   else the notice's year; a span may cross months or years (``5月31日至6月2日``);
-- a clause with ``放假`` (or ``补休``) makes every day of its spans and each of its single dates a
-  rest day (休息日); a clause ending in ``上班`` makes its dates working days (工作日) — ``照常/正常
-  上班`` is not a 调休 day; clauses that only explain (``为法定节假日``, ``公休日调至…``, ``照常公休``)
-  add nothing; a sentence with ``鼓励`` (``鼓励…安排职工在除夕（2月9日）休息``) is not a holiday;
+- a clause with ``放假``, ``补休``, ``休息`` or a bare ``调休`` makes every day of its spans and each of
+  its single dates a rest day (休息日); a clause with ``上班``, ``补班`` or ``工作日`` makes its dates
+  working days (工作日) — ``照常/正常上班`` is not a 调休 day; clauses that only explain
+  (``为法定节假日``, ``为公休日``, ``公休日调至…``, ``照常公休``) add nothing; a sentence with ``鼓励``
+  (``鼓励…安排职工在除夕（2月9日）休息``) is not a holiday;
 - ``延长YYYY年春节假期至M月D日`` (2020) extends that festival's span to the date;
 - a notice without numbered items (the 2015 commemoration notice) takes the festival from its title;
 - several notices of one year in one text (2015, 2019 amendment, 2020 extension), and lines broken
   inside a sentence (copied from a PDF) — such lines are joined until the sentence ends.
 
 Checks (each a :class:`NoticeError` with a ``code``, the line number and the line's text):
-the weekday written must be the date's weekday; ``共N天`` must match its span; the year must be
+the weekday written must be the date's weekday; ``共N天`` must equal the rest days its sentence
+gives; a clause that dates a day with holiday words (休, 班, 假, 工作日) the parser does not know is
+refused naming its sentence (``unknown_wording``) — wrong rows shift every deadline of the year,
+so never fewer rows than the notice says; the year must be
 written (``关于2027年…`` / ``现将2027年…``); festival names must be known; no date may be both a
 rest day and a working day.
 """
@@ -293,19 +297,28 @@ def _parse_line(line: str, no: int, item: _Item, year: int, add, extensions: lis
         explicit_year.append(y is not None)
         return f"\x01{len(dates) - 1}\x02"
 
-    marked = _DATE.sub(mark, line)
+    written: list[str] = []
+    marked = _DATE.sub(lambda m: (written.append(m.group(0)), mark(m))[1], line)
     if not dates:
         return
+
+    def as_written(text: str) -> str:
+        return _MARK.sub(lambda m: written[int(m.group(1))], text).strip()
+
     for sentence in re.split(r"[。;!?]", marked):
         if "鼓励" in sentence or not _MARK.search(sentence):
             continue
-        rest_spans = []
+        rest_days: set[dt.date] = set()
         for clause in re.split(r"[,:]", sentence):
             idx = [int(k) for k in _MARK.findall(clause)]
             if not idx:
                 continue
             kind = _kind_of(clause)
             if kind is None:
+                if _HOLIDAY_WORDS.search(clause) and not _EXPLAINS.search(clause):
+                    raise NoticeError("unknown_wording",
+                                      f"无法识别“{as_written(clause)}”（所在句：“{as_written(sentence)}”）是放假还是上班。"
+                                      "请把这句改写成“…放假”或“…上班”后重试，或手工录入这些日期。", no, line)
                 continue
             names = _names_for(item, sentence, no, line)
             note = "、".join(names)
@@ -327,27 +340,42 @@ def _parse_line(line: str, no: int, item: _Item, year: int, add, extensions: lis
                 day = start
                 while day <= end:
                     add(day, REST, note, no, line)
+                    rest_days.add(day)
                     day += dt.timedelta(days=1)
                 in_span |= {a, b}
-                rest_spans.append((start, end))
             for k in idx:
                 if k not in in_span:
                     add(dates[k], REST, note, no, line)
+                    rest_days.add(dates[k])
         total = re.search(r"共\s*(\d+)\s*天", sentence)
-        if total and len(rest_spans) == 1:
-            start, end = rest_spans[0]
-            if (end - start).days + 1 != int(total.group(1)):
-                raise NoticeError("count_mismatch",
-                                  f"放假日期{start.month}月{start.day}日至{end.month}月{end.day}日共"
-                                  f"{(end - start).days + 1}天，通知中写的却是共{total.group(1)}天。", no, line)
+        if total and len(rest_days) != int(total.group(1)):
+            given = (f"放假日期{_span_text(sorted(rest_days))}共{len(rest_days)}天" if rest_days
+                     else "这句中没有能识别的放假日期")
+            raise NoticeError("count_mismatch",
+                              f"{given}，通知中写的却是共{total.group(1)}天（所在句：“{as_written(sentence)}”）。",
+                              no, line)
+
+
+def _span_text(days: list[dt.date]) -> str:
+    first, last = days[0], days[-1]
+    if (last - first).days + 1 == len(days):
+        return f"{first.month}月{first.day}日至{last.month}月{last.day}日" if len(days) > 1 else f"{first.month}月{first.day}日"
+    return "、".join(f"{d.month}月{d.day}日" for d in days)
+
+
+# words that make a dated clause about the calendar; a clause with one of them that is neither
+# understood (_kind_of) nor only an explanation (_EXPLAINS) is refused (R23: never fewer rows)
+_HOLIDAY_WORDS = re.compile(r"休|班|假|工作日")
+_EXPLAINS = re.compile(r"法定节假日|为公休日|公休日.*调至|照常(公休|休息)|(照常|正常|起)\s*上班|不放假|不调休")
 
 
 def _kind_of(clause: str) -> str | None:
     if "延长" in clause and "至" in clause:
         return "extend"
-    if "上班" in clause and not re.search(r"(照常|正常|起)\s*上班", clause):
+    if re.search(r"上班|补班|工作日", clause) and not re.search(r"(照常|正常|起)\s*上班", clause):
         return WORK
-    if ("放假" in clause and "不放假" not in clause) or "补休" in clause:
+    if ("放假" in clause and "不放假" not in clause) or "补休" in clause or (
+            "休息" in clause and "照常休息" not in clause) or re.search(r"(?<!不)调休(?!日)", clause):
         return REST
     return None
 

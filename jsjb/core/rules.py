@@ -238,8 +238,8 @@ def compute(t: pd.DataFrame, params: Params, cal: WorkCalendar, as_of: pd.Timest
     reply_late_answer = (confirmed > reply_due).fillna(False).to_numpy()
     returned_in_time = (returned_at <= reply_due).fillna(False).to_numpy()
     past_reply_due = (reply_due < as_of).fillna(False).to_numpy()
-    reply_missing = confirmed.isna().to_numpy() & past_reply_due & ~returned_in_time
-    reply_late = reply_late_answer | reply_missing
+    reply_missing = confirmed.isna().to_numpy() & past_reply_due
+    reply_late = (reply_late_answer | reply_missing) & ~returned_in_time   # a return in the window answers
     unanswered = (confirmed.isna() | (confirmed > as_of)).to_numpy()
     reply_overdue = unanswered & past_reply_due & ~returned_in_time
 

@@ -220,7 +220,8 @@ def ticket_lists(t: pd.DataFrame, c: pd.DataFrame, period: Period) -> dict[str, 
         "major": kept & t[S.MAJOR_DIFFICULT].notna().to_numpy(),
         "renminwang": kept & (t[S.CHANNEL] == RENMINWANG).to_numpy(),
         "overdue": kept & (status == S.ST_OVERDUE),
-        "invalid": (dispatched | t[S.DISPATCHED].isna().to_numpy()) & (status == S.ST_INVALID),
+        # R21: a row without a usable 派单时间 belongs to no period, so every period names it
+        "invalid": (dispatched & (status == S.ST_INVALID)) | t[S.DISPATCHED].isna().to_numpy(),
     }
     return {k: t.index[m] for k, m in masks.items()}
 

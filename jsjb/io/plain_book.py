@@ -202,8 +202,8 @@ def _flags_formula(c: dict[str, str], reach, now: str) -> str:
     mat, mdue = c[S.MATERIALS_AT], c[S.MATERIALS_DUE]
     materials = f"IF(AND(ISNUMBER({mat}),ISNUMBER({mdue})),{mat}>{mdue},FALSE)"
     conf, rdue, ret = c[S.CONFIRMED], c[S.REPLY_DUE], c[S.RETURNED]
-    reply = (f"IF(ISNUMBER({rdue}),OR(AND(ISNUMBER({conf}),{conf}>{rdue}),"
-             f"AND(NOT(ISNUMBER({conf})),{rdue}<{now},NOT(AND(ISNUMBER({ret}),{ret}<={rdue})))),FALSE)")
+    reply = (f"IF(ISNUMBER({rdue}),AND(OR(AND(ISNUMBER({conf}),{conf}>{rdue}),AND(NOT(ISNUMBER({conf})),{rdue}<{now})),"
+             f"NOT(AND(ISNUMBER({ret}),{ret}<={rdue}))),FALSE)")   # R8: a return in the window answers
     returned = f"IF(AND(ISNUMBER({ret}),ISNUMBER({ds})),{ret}>{ds}+{P('return_hours')}/24,FALSE)"
     parts = ((R.F_EXT_LATE, ext_late), (R.F_EXT_LIMIT, over), (R.F_HOLD_LONG, hold_long),
              (R.F_HOLD_IGNORED, ignored), (R.F_HOLD_REVERSED, reversed_), (R.F_MATERIALS, materials),
