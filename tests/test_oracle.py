@@ -21,7 +21,7 @@ import chinese_calendar
 import pandas as pd
 import pytest
 from helpers import ENTERPRISE, typed
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from jsjb.core import schema as S
@@ -107,6 +107,7 @@ def oracle(tk: dict, prm: dict, as_of: dt.datetime) -> dict:
             if days:
                 deadline = nth_workday_after(deadline, days)
         deadline = nth_workday_after(deadline, held)
+        is_workday(deadline)      # R1: a date in a year without holiday data is an error, the deadline's too
         # R5: the deadline in force at each request — earlier extensions, holds ended by then
         lead = dt.timedelta(hours=prm.get("extension_request_hours", 24))
         for k, (days, asked) in enumerate(exts):
@@ -195,6 +196,8 @@ def as_params(prm: dict) -> Params:
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=120)
+@example(ledger=[{"sent": dt.datetime(2026, 12, 1, 10), "limit": "法定", "legal": dt.date(2027, 1, 1)}], prm={},
+         as_of_days=0, as_of_minutes=dt.timedelta(0))       # a 法定期限 in a year without holiday data (found)
 @given(ledger=st.lists(tickets(), min_size=1, max_size=25), prm=params_strategy,
        as_of_days=st.integers(-5, 90), as_of_minutes=minutes)
 def test_core_equals_the_day_by_day_oracle(calendar, ledger, prm, as_of_days, as_of_minutes):
@@ -250,6 +253,7 @@ def test_explain_and_deadline_udfs_agree(ledger):
     ({"sent": dt.datetime(2023, 9, 28, 10), "limit": "一般"}, {"count_start_day": True}, "2023-10-10 23:59:59"),
     ({"sent": dt.datetime(2005, 12, 30, 10), "limit": "紧急"}, {}, "2005-12-31 23:59:59"),     # the erratum
     ({"sent": dt.datetime(2026, 12, 30, 10), "limit": "一般"}, {}, None),                      # 2027 uncovered
+    ({"sent": dt.datetime(2026, 12, 1, 10), "limit": "法定", "legal": dt.date(2027, 1, 1)}, {}, None),  # R1: likewise
 ])
 def test_the_oracle_on_known_cases(tk, prm, expected):
     got = oracle(tk, prm, tk["sent"])["deadline"]
