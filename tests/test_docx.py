@@ -489,6 +489,25 @@ def test_office_template_is_used(made, tmp_path):
     assert not any("{{" in t for t in body)
 
 
+def test_an_older_template_without_record_ends_with_the_attachments(made, tmp_path):
+    """An office template with nothing after {{附件}} (made before the 版记 was added): the draft ends
+    with the landscape attachments, no empty portrait page after them."""
+    office = Document(str(TEMPLATE))
+    body = office.element.body
+    marker = next(p for p in office.paragraphs if p.text == "{{附件}}")._p
+    for el in list(marker.itersiblings()):
+        if el.tag != qn("w:sectPr"):
+            body.remove(el)
+    path = tmp_path / "旧模板.docx"
+    office.save(path)
+    out = D.write_report_docx(tmp_path / "o.docx", made["month"], made["ev"].tickets, made["ev"].computed, template=path)
+    doc = Document(out)
+    assert len(doc.sections) == 2 and doc.sections[-1].page_width > doc.sections[-1].page_height
+    assert all(len(t.columns) > 1 for t in doc.tables)
+    pages = read_pdf(D.to_pdf(out, tmp_path / "pdf"))
+    assert pages[-1]["width"] > pages[-1]["height"] and pages[-1]["lines"]
+
+
 def test_bad_templates_are_refused_with_a_chinese_message(made, tmp_path):
     rep = made["month"]
     t, c = made["ev"].tickets, made["ev"].computed

@@ -802,13 +802,11 @@ def _table(doc, table: Table, width_twips: int):
 
 
 # -- attachments and sections -----------------------------------------------------------------------------
-def _landscape_section(doc, anchor_p, template_sect) -> Section:
-    """A landscape section ending at paragraph ``anchor_p``, with footers of its own: the page
-    numbers turned with the page (:func:`_turned_page_number`)."""
-    sect = copy.deepcopy(template_sect)
+def _landscape(doc, sect) -> Section:
+    """Make section ``sect`` (a w:sectPr) landscape, with footers of its own: the page numbers turned
+    with the page (:func:`_turned_page_number`)."""
     for ref in sect.findall(qn("w:headerReference")) + sect.findall(qn("w:footerReference")):
         sect.remove(ref)
-    anchor_p.get_or_add_pPr().append(sect)
     section = Section(sect, doc.part)
     _page_setup(section, landscape=True)
     page = _style(doc, STYLE_PAGE)
@@ -824,8 +822,9 @@ def _landscape_section(doc, anchor_p, template_sect) -> Section:
 def _attachments(doc, anchor, d: Draft) -> None:
     """The attachments in a landscape section after ``anchor`` (the {{附件}} marker, which becomes
     the paragraph ending the portrait body); what followed the marker (the 版记) follows them in a
-    portrait section of its own."""
+    portrait section of its own. A template with nothing after the marker ends with the attachments."""
     body_sect = doc.element.body.find(qn("w:sectPr"))
+    after = [el for el in anchor._p.itersiblings() if el is not body_sect]
     _clear(anchor)
     anchor._p.get_or_add_pPr().append(copy.deepcopy(body_sect))
     width = int((PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM) / EMU_PER_TWIP)
@@ -859,7 +858,12 @@ def _attachments(doc, anchor, d: Draft) -> None:
                 place(_add(doc, note, STYLE_TABLE_NOTE)._p)
     end = _tiny(doc)
     place(end._p)
-    _landscape_section(doc, end._p, body_sect)
+    if after:                               # the 版记 (or whatever the office put there) on a portrait page
+        sect = copy.deepcopy(body_sect)
+        end._p.get_or_add_pPr().append(sect)
+        _landscape(doc, sect)
+    else:
+        _landscape(doc, body_sect)
 
 
 def _attachment_list(doc, p, d: Draft) -> None:
