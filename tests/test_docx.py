@@ -233,6 +233,16 @@ def test_signature_date_and_attachment_list(made):
     assert all(kept), kept
 
 
+def test_one_attachment_is_not_numbered(made, tmp_path):
+    """7.3.3 and 7.3.9: a single attachment reads "附件：名称" and its page "附件", without a number."""
+    rep = made["report"](stats.month("2026-03"))          # no ticket: the ranking only, no lists
+    assert not any(len(v) for v in rep.lists.values())
+    out = D.write_report_docx(tmp_path / "one.docx", rep, made["ev"].tickets, made["ev"].computed)
+    body = texts(Document(out))
+    assert "附件：各企业2026年3月三率、得分及排名情况" in body and "附件" in body
+    assert not any(re.match(r"附件\d", t) or re.match(r"附件：\d", t) for t in body)
+
+
 @pytest.mark.parametrize("key", ["bulletin", "assess"])
 def test_record_on_the_last_page(made, key):
     """版记 (7.4): after the attachments, in a section of its own, 抄送 and 印发机关/印发日期 between a
