@@ -16,7 +16,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -30,14 +29,6 @@ PROJECT_NAME = "jsjb"
 CONF_SHEET = "jsjb.conf"
 PACKAGES = ("jsjb", "xlwings", "pandas", "numpy", "pyarrow", "fastexcel", "python-calamine", "openpyxl",
             "XlsxWriter", "chinesecalendar", "python-docx")
-PDF_FONTS = {   # what the bulletin's GB/T 9704 layout names → names a system may carry it under
-    "仿宋": ("仿宋", "FangSong", "仿宋_GB2312", "FangSong_GB2312"),
-    "黑体": ("黑体", "SimHei"),
-    "楷体": ("楷体", "KaiTi", "楷体_GB2312", "KaiTi_GB2312"),
-    "方正小标宋": ("方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK"),
-}
-WINDOWS_FONT_FILES = {"仿宋": ("simfang.ttf",), "黑体": ("simhei.ttf",), "楷体": ("simkai.ttf",),
-                      "方正小标宋": ("FZXBSJW.TTF", "方正小标宋简体.TTF")}
 NOT_WINDOWS = "仅在 Windows 上检查"
 
 
@@ -379,33 +370,20 @@ def check_holidays(today: dt.date | None = None) -> list[Check]:
     return out
 
 
-def installed_font_families() -> set[str] | None:
-    """Font family names fontconfig knows (Linux/macOS); None without fc-list."""
-    if not shutil.which("fc-list"):
-        return None
-    try:
-        text = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {name.strip() for line in text.splitlines() for name in line.split(",") if name.strip()}
-
-
 def check_fonts() -> list[Check]:
-    fix = ("安装公文字体（仿宋_GB2312、黑体、楷体_GB2312、方正小标宋简体；Linux 可把 .ttf 复制到 "
-           "/usr/local/share/fonts 后运行 fc-cache -f），否则 PDF 中会用其他字体代替。")
-    missing, have = [], []
-    if is_windows():
-        fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
-        for label, files in WINDOWS_FONT_FILES.items():
-            (have if any((fonts / f).exists() for f in files) else missing).append(label)
+    """The 公文 fonts (names, aliases and how to find them: :mod:`jsjb.io.fonts`) and LibreOffice."""
+    from jsjb.io import fonts
+
+    statuses = fonts.check()
+    if statuses is None:
+        out = [Check("PDF 字体", SKIPPED, "没有 fc-list，无法列出字体")]
     else:
-        families = installed_font_families()
-        if families is None:
-            return [Check("PDF 字体", SKIPPED, "没有 fc-list，无法列出字体")]
-        for label, names in PDF_FONTS.items():
-            (have if any(n in families for n in names) else missing).append(label)
-    parts = (["已有：" + "、".join(have)] if have else []) + (["缺少：" + "、".join(missing)] if missing else [])
-    out = [Check("PDF 字体", FAIL if missing else OK, "；".join(parts), fix)]
+        have = [s.font.label for s in statuses if s.font.required and s.ok]
+        missing = [s.font.label for s in fonts.missing(statuses)]
+        parts = (["已有：" + "、".join(have)] if have else []) + (["缺少：" + "、".join(missing)] if missing else [])
+        fix = ("安装公文字体（仿宋_GB2312、黑体、楷体_GB2312、方正小标宋简体），否则 PDF 中会用其他字体代替。"
+               + fonts.install_hint())
+        out = [Check("PDF 字体", FAIL if missing else OK, "；".join(parts), fix)]
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if not office and is_windows():
         default = Path(os.environ.get("ProgramFiles", r"C:\Program Files")) / "LibreOffice" / "program" / "soffice.exe"

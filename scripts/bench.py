@@ -3,7 +3,8 @@
 For each ledger size (sample ledgers, cached in bench/cache/) it times, as whole processes,
 interleaved, the median of several runs:
   - the floor: fastexcel reading the 工单台账 sheet into Arrow;
-  - every job: compute --json, bulletin, assess, dispatch, archive, compute --out;
+  - every job: compute --json, bulletin, assess, dispatch, archive, compute --out; bulletin --docx and
+    assess --docx (the 公文 draft) against the same job without it;
   - the writer reference: XlsxWriter in constant-memory mode writing the same rows and
     columns as the whole-ledger jobs (the ledger plus the computed columns), no formatting;
 plus each process's peak memory (ru_maxrss via wait4) and CPU seconds (user + system, its
@@ -92,6 +93,9 @@ JOBS = {
     "archive": (["archive", "{ledger}", "--out", "{tmp}/a.xlsx"], 1.2, "floor+archive writer"),   # a new archive
     "archive (rerun)": (["archive", "{ledger}", "--out", "{tmp}/again.xlsx"], None, "floor+archive writer"),
     "compute --out": (["compute", "{ledger}", "--out", "{tmp}/c.xlsx"], 1.2, "floor+writer"),
+    # the 公文 draft (issue #22), against the same job without it, at every size
+    "bulletin --docx": (["bulletin", "{ledger}", "--month", "2025-12", "--out", "{tmp}", "--docx"], 2.0, "bulletin"),
+    "assess --docx": (["assess", "{ledger}", "--year", "2025", "--out", "{tmp}", "--docx"], 3.0, "assess"),
 }
 WARM_GOAL = 0.5          # seconds for /api/bulletin on 100,000 rows when the ledger is already parsed
 WARM = """
@@ -256,6 +260,11 @@ def main() -> None:
                 if name in JOBS:
                     _, limit, ref = JOBS[name]
                     limit = limit or float("inf")                    # no goal: measured only
+                    if ref in med:                                   # another job: the same without the draft
+                        ratio = med[name] / med[ref]
+                        goal = f"≤ {limit:g}×{ref} {'✓' if ratio <= limit else '✗'}"
+                        rows_out.append((n, name, med[name], ratio, cpu_med[name], peaks[name], goal))
+                        continue
                     base = {"floor+writer": floor + writer, "floor+archive writer": floor + archive_writer}.get(ref, floor)
                     ratio = med[name] / base
                     reference = "读取" if ref == "floor" else ("读取+Rust写入" if rust else "读取+写入")

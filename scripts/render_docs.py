@@ -1,5 +1,7 @@
 """Render the pictures in docs/images/ (README): the ledger as Excel shows it with the add-in,
-and the first page of a monthly bulletin — through LibreOffice (PDF) and pdftoppm (PNG).
+the first page of a monthly bulletin workbook, and the first page, the first 附件 page and the last
+page (版记) of its 公文 draft —
+through LibreOffice (PDF) and pdftoppm (PNG).
 
 Documentation only, never run by the tests. Needs LibreOffice and poppler-utils
 (``apt-get install libreoffice-calc-nogui poppler-utils``).
@@ -7,6 +9,7 @@ Documentation only, never run by the tests. Needs LibreOffice and poppler-utils
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -53,6 +56,24 @@ def to_png(xlsx: Path, png: Path, work: Path, dpi: int = 110) -> None:
     x, y, w, h = _content_box(gray.with_suffix(".pgm"))
     subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-x", str(x), "-y", str(y),
                     "-W", str(w), "-H", str(h), str(pdf), str(png.with_suffix(""))], check=True)
+
+
+def draft_pages(ledger: Path, month: str, as_of, work: Path, dpi: int = 60) -> None:
+    """The 公文 draft of ``month`` as the office receives it from ``--docx --pdf``: its first page
+    (版头, title, body) and its last (the 版记), whole pages as printed."""
+    from jsjb import jobs
+
+    result = jobs.bulletin(ledger, month, as_of=as_of, out_dir=work / "draft", docx=True, pdf=True)
+    pdf = Path(result.data["files"]["pdf"])
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    sizes = [[float(x) for x in re.findall(r"[\d.]+", line.split(":", 1)[1])[:2]] for line in info
+             if re.match(r"Page\s+\d+ size:", line)]
+    landscape = next(k for k, (w, h) in enumerate(sizes, start=1) if w > h)
+    for page, name in ((1, "bulletin_docx.png"), (landscape, "bulletin_docx_attachment.png"),
+                       (len(sizes), "bulletin_docx_last.png")):
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                        str((IMAGES / name).with_suffix(""))], check=True)
 
 
 def main() -> None:
@@ -104,6 +125,8 @@ def main() -> None:
         bulletin = work / "bulletin.xlsx"
         write_bulletin(bulletin, rep, ev.tickets, ev.computed)
         to_png(bulletin, IMAGES / "bulletin.png", work)
+        sample_book = write_ledger(work / "台账.xlsx", sample.sheets)
+        draft_pages(sample_book, "2025-12", sample.as_of, work)
     print(f"pictures written to {IMAGES}")
 
 

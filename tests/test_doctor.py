@@ -71,15 +71,17 @@ def test_holiday_coverage_names_the_missing_year():
 
 
 def test_fonts_for_pdf(monkeypatch):
-    monkeypatch.setattr(doctor, "is_windows", lambda: False)
-    monkeypatch.setattr(doctor, "installed_font_families", lambda: {"FangSong", "SimHei", "DejaVu Sans"})
-    fonts = doctor.check_fonts()[0]
-    assert fonts.status == doctor.FAIL and "楷体" in fonts.detail and "方正小标宋" in fonts.detail
-    assert "仿宋" in fonts.detail.split("缺少")[0]
-    monkeypatch.setattr(doctor, "installed_font_families",
-                        lambda: {"仿宋_GB2312", "黑体", "KaiTi", "方正小标宋简体"})
+    from jsjb.io import fonts
+
+    monkeypatch.setattr(fonts, "is_windows", lambda: False)
+    monkeypatch.setattr(fonts, "_fc_families", lambda: {"FangSong", "SimHei", "DejaVu Sans"})
+    checked = doctor.check_fonts()[0]
+    assert checked.status == doctor.FAIL and "楷体" in checked.detail and "方正小标宋" in checked.detail
+    assert "仿宋" in checked.detail.split("缺少")[0]
+    assert "fc-cache" in checked.fix
+    monkeypatch.setattr(fonts, "_fc_families", lambda: {"仿宋_GB2312", "黑体", "KaiTi", "方正小标宋简体"})
     assert doctor.check_fonts()[0].status == doctor.OK
-    monkeypatch.setattr(doctor, "installed_font_families", lambda: None)
+    monkeypatch.setattr(fonts, "_fc_families", lambda: None)
     assert doctor.check_fonts()[0].status == doctor.SKIPPED
 
 

@@ -44,6 +44,18 @@ def shared_short_names(enterprises: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return out
 
 
+def short_names(enterprises: pd.DataFrame) -> dict[str, str]:
+    """企业名称 → the 简称 a 公文 may call it by after naming it in full: only a 简称 that is set,
+    differs from the name and no other enterprise uses (a shared one would leave the reader guessing)."""
+    shared = shared_short_names(enterprises)
+    out = {}
+    for name, short in zip(enterprises[NAME], enterprises[SHORT]):
+        s = _short(short)
+        if s and str(name) not in shared and s != str(name):
+            out[str(name)] = s
+    return out
+
+
 def file_tags(enterprises: pd.DataFrame) -> dict[str, str]:
     """企业名称 → the tag its file names carry: the cleaned 简称, else the cleaned name; the full name
     wherever tags would collide, numbered (in sheet order) if even those collide."""

@@ -5,26 +5,35 @@ Written with python-docx from a template (``workbook/通报模板.docx``, genera
 Why python-docx and not docxtpl: the variable part of a 通报 is whole paragraphs and tables of any
 length, not words inside a sentence; and a docxtpl tag breaks when WPS or Word splits the runs of a
 paragraph the clerk has edited. So the template carries what the office changes — styles and fonts,
-page setup, page numbers, fixed text (主送机关, 四、下步要求, the 发文机关 and date placeholders) — and
-marks where the generated parts go with paragraphs whose whole text is a marker:
+page setup, page numbers, fixed text (版头, 主送机关, 四、下步要求, 署名, 成文日期, 版记) — and marks where
+the generated parts go with paragraphs whose whole text is a marker:
 
 - ``{{标题}}`` the title · ``{{正文}}`` sections 一 to 三 · ``{{附件说明}}`` the list of attachments ·
   ``{{附注}}`` the parameters in force when any differs from its default (removed otherwise) ·
-  ``{{附件}}`` the attachments (new landscape section; keep it last).
+  ``{{附件}}`` the attachments (a landscape section; everything after it — the 版记 — follows them).
 
 Every sentence and figure comes from :mod:`jsjb.core.narrative`; this module only lays them out.
 
-Layout (GB/T 9704-2012): A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; a grid of 22
-lines × 28 characters (line pitch 28.95 pt); title 二号 方正小标宋简体, body 三号 仿宋_GB2312,
-level-1 headings 黑体, level-2 楷体_GB2312 — fonts are named (East Asian name, Times New Roman for
-Latin and digits, and a common substitute in the font table) so the office's own fonts apply where
-installed; page numbers "— 1 —" in 四号 宋体 at the bottom outside (odd pages right, even pages left,
-one character in from the edge of the text block).
+Layout (GB/T 9704-2012, section numbers in brackets): A4; margins top 37 mm, bottom 35 mm, left 28 mm,
+right 26 mm; a grid of 22 lines × 28 characters (line pitch 28.95 pt) [5.2]; title 二号 方正小标宋简体,
+body 三号 仿宋_GB2312, level-1 headings 黑体, level-2 楷体_GB2312 [7.3]; fonts named as
+:mod:`jsjb.io.fonts` lists them (East Asian name, Times New Roman for Latin and digits, a substitute
+in the font table). 版头 [7.2]: 发文机关标志 35 mm below the top of the 版心, red; 发文字号 two lines
+below it; a red line 4 mm under the 发文字号; the title two lines below the line, broken by hand
+between words into lines of even length [7.3.1]; 主送机关 one line below. 附件说明 [7.3.3]: "附件：1.名称",
+wrapped lines under the name's first character. 署名 and 成文日期 [7.3.5.1]: the date four characters
+from the right, the 署名 centred above it (placeholders). Attachments [7.3.9, 10]: "附件1" in 黑体 on
+the first line, the title on the third; tables on landscape pages turned so their head is at the
+binding edge, page numbers where a portrait page has them (so they read upright in the bound
+document). 版记 [7.4] on a page of its own at the end: 抄送 and 印发机关/印发日期 in 四号, between a thick
+first and last line (the last on the lower edge of the 版心) and a thin line between them. Page numbers
+[7.5] "— 1 —" in 四号 宋体, 7 mm below the 版心, odd pages right, even pages left, one character in.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import os
 import re
@@ -32,22 +41,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.section import Section
+from docx.shared import Mm, Pt, RGBColor
 
 from ..core.errors import LedgerError
-from ..core.narrative import Draft, Para, Table, draft
+from ..core.measure import break_lines, em_width
+from ..core.narrative import BREAK, Draft, Para, Table, draft
 from ..core.stats import Report
+from . import fonts
 from .writer import atomic_path
 
 TEMPLATE = Path(__file__).resolve().parent.parent.parent / "workbook" / "通报模板.docx"
@@ -55,50 +68,63 @@ TEMPLATE = Path(__file__).resolve().parent.parent.parent / "workbook" / "通报�
 # -- GB/T 9704-2012 -------------------------------------------------------------------------------------
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
+TEXT_WIDTH, TEXT_HEIGHT = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 LINES, CHARS = 22, 28
-BODY_PT, TITLE_PT, PAGE_NO_PT, TABLE_PT, NOTE_PT = 16, 22, 14, 10.5, 12      # 三号 二号 四号 五号 小四
+BODY_PT, TITLE_PT, PAGE_NO_PT, NOTE_PT, RECORD_PT = 16, 22, 14, 12, 14      # 三号 二号 四号 小四 四号
+TABLE_SIZES = (10.5, 9)            # 五号, else 小五 when the columns need it
+ISSUER_PT = 42                     # 初号: the 发文机关标志 (GB/T 9704 leaves its size to the office)
 TWIPS_PER_PT = 20
+EMU_PER_TWIP = 635
 LINE_PITCH = int(((PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM) / 12700) * TWIPS_PER_PT // LINES)   # 579 twips
 # 28 characters of 三号 (16 pt) need 448 pt, the text block is 442.2 pt wide: body text is condensed by
 # 0.25 pt a character (w:spacing −5 twips), which every word processor honours — a character grid
 # (docGrid linesAndChars) would do the same in Word and WPS, but LibreOffice spreads such a grid wide.
-CONDENSE = -int(((BODY_PT - ((PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / 12700) / CHARS) * TWIPS_PER_PT) + 1)  # −5
+CONDENSE = -int(((BODY_PT - (TEXT_WIDTH / 12700) / CHARS) * TWIPS_PER_PT) + 1)  # −5
 FOOTER_DISTANCE = Mm(25)           # the page number's dash about 7 mm below the text block
+ISSUER_TOP = Mm(35)                # 发文机关标志: its upper edge 35 mm below the top of the 版心 (7.2.4)
+RULE_GAP_PT = 11                   # the red line 4 mm under the 发文字号 (7.2.7)
+RED = "FF0000"
+CELL_PAD = 30                      # table cell margins left and right, twips (1.5 pt)
+WRAP_MIN_EM = 16                   # a free-text column gets at least this many characters a line
+RECORD_BLANK_LINES = 20            # the 版记 page: 20 blank lines, then its two rows on lines 21–22
 
-LATIN = "Times New Roman"
-FONTS = {   # role → (font named in the document, a common substitute where it is missing)
-    "title": ("方正小标宋简体", "宋体"),
-    "body": ("仿宋_GB2312", "仿宋"),
-    "h1": ("黑体", "SimHei"),
-    "h2": ("楷体_GB2312", "楷体"),
-    "page": ("宋体", "SimSun"),
-}
+LATIN = fonts.BY_ROLE["latin"].name
+FONT_NAMES = {f.role: f.name for f in fonts.FONTS}
 
 # style name → (id, role, size pt, alignment, first-line indent chars, options)
 STYLE_TITLE, STYLE_TO, STYLE_H1, STYLE_H2 = "公文标题", "主送机关", "一级标题", "二级标题"
-STYLE_ATTACH_LIST, STYLE_SIGN, STYLE_NOTE = "附件说明", "署名日期", "附注"
+STYLE_ATTACH_LIST, STYLE_SIGN, STYLE_DATE, STYLE_NOTE = "附件说明", "发文机关署名", "成文日期", "附注"
 STYLE_ATTACH_MARK, STYLE_ATTACH_TITLE, STYLE_TABLE_TITLE = "附件标识", "附件标题", "表格标题"
 STYLE_CELL, STYLE_HEAD, STYLE_TABLE_NOTE, STYLE_PAGE, STYLE_PLACEHOLDER = "表格文字", "表头文字", "表注", "页码", "待填写"
+STYLE_ISSUER, STYLE_NUMBER, STYLE_RECORD = "发文机关标志", "发文字号", "版记"
 PARAGRAPH_STYLES = {
+    STYLE_ISSUER: ("gwIssuer", "title", ISSUER_PT, "center", 0, {"nosnap": True, "exact": ISSUER_PT + 8,
+                                                                 "before": ISSUER_TOP.pt, "color": RED}),
+    STYLE_NUMBER: ("gwNumber", "body", BODY_PT, "center", 0, {"rule": True}),
     STYLE_TITLE: ("gwTitle", "title", TITLE_PT, "center", 0, {"nosnap": True}),
     STYLE_TO: ("gwTo", "body", BODY_PT, "justify", 0, {}),
     STYLE_H1: ("gwHeading1", "h1", BODY_PT, "justify", 2, {"keep_next": True}),
-    STYLE_ATTACH_LIST: ("gwAttachList", "body", BODY_PT, "left", 2, {}),
-    STYLE_SIGN: ("gwSign", "body", BODY_PT, "right", 0, {"right_chars": 2}),
+    STYLE_ATTACH_LIST: ("gwAttachList", "body", BODY_PT, "left", 2, {"keep_next": True}),
+    STYLE_SIGN: ("gwSign", "body", BODY_PT, "right", 0, {"right_chars": 3, "keep_next": True}),
+    STYLE_DATE: ("gwDate", "body", BODY_PT, "right", 0, {"right_chars": 4}),
     STYLE_NOTE: ("gwNote", "body", BODY_PT, "justify", 2, {}),
     STYLE_ATTACH_MARK: ("gwAttachMark", "h1", BODY_PT, "left", 0, {"keep_next": True}),
-    STYLE_ATTACH_TITLE: ("gwAttachTitle", "title", 18, "center", 0, {"keep_next": True, "after": 12, "nosnap": True}),
-    STYLE_TABLE_TITLE: ("gwTableTitle", "h2", 14, "left", 0, {"keep_next": True, "single": True, "before": 6,
+    STYLE_ATTACH_TITLE: ("gwAttachTitle", "title", TITLE_PT, "center", 0, {"keep_next": True, "nosnap": True,
+                                                                          "after": 12}),
+    STYLE_TABLE_TITLE: ("gwTableTitle", "h2", 14, "left", 0, {"keep_next": True, "single": True, "before": 9,
                                                               "after": 3}),
-    STYLE_CELL: ("gwCell", "body", TABLE_PT, "center", 0, {"single": True}),
-    STYLE_HEAD: ("gwHead", "h1", TABLE_PT, "center", 0, {"single": True}),
+    STYLE_CELL: ("gwCell", "body", TABLE_SIZES[0], "center", 0, {"single": True}),
+    STYLE_HEAD: ("gwHead", "h1", TABLE_SIZES[0], "center", 0, {"single": True}),
     STYLE_TABLE_NOTE: ("gwTableNote", "body", NOTE_PT, "justify", 0, {"single": True, "before": 3}),
     STYLE_PAGE: ("gwPageNumber", "page", PAGE_NO_PT, "right", 0, {"single": True}),
+    STYLE_RECORD: ("gwRecord", "body", RECORD_PT, "left", 0, {"single": True}),
 }
 MARKER = re.compile(r"^\{\{\s*(标题|正文|附件说明|附注|附件)\s*\}\}$")
 REQUIRED_MARKERS = ("标题", "正文", "附件")
+ISSUER, DOC_NUMBER = "〔发文机关标志〕", "〔发文字号〕"
 TO_LINE = "各区属国有企业："
 SIGNATURE, DATE_LINE = "〔发文机关署名〕", "〔成文日期〕"
+COPY_TO, PRINTER, PRINT_DATE = "〔抄送机关〕", "〔印发机关〕", "〔印发日期〕"
 NEXT_STEPS = (   # 四、下步要求: the office's own words, kept in the template (no figure here: figures are generated)
     ("（一）压实工作责任。", "各企业主要负责人要切实履行“接诉即办”第一责任人职责，分管领导具体抓，"
                           "对照本通报指出的问题逐项整改，整改情况及时报区国资委办公室。"),
@@ -106,8 +132,9 @@ NEXT_STEPS = (   # 四、下步要求: the office's own words, kept in the templ
                           "提出申请；超期未办结工单要立即办结，并说明原因。"),
     ("（三）提升办理质量。", "坚持把群众满意作为工作标准，回访不满意的工单要再次办理；重大、疑难工单要逐级汇报，"
                           "主动协调相关部门妥善处理，不得推诿扯皮。"),
-    ("（四）严守保密纪律。", "严格执行第20条安全保密制度，未经批准不得对外提供、发布群众来话内容和个人信息。"),
+    ("（四）严守保密纪律。", "严格执行《暂行规定》第二十条安全保密制度，未经批准不得对外提供、发布群众来话内容和个人信息。"),
 )
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class DocxTemplateError(LedgerError):
@@ -132,7 +159,7 @@ class PdfConversionFailed(LedgerError):
 def _set_fonts(rpr, role: str) -> None:
     """East Asian font by role, Times New Roman for Latin letters and digits; no theme fonts (a theme
     font would win over the named one)."""
-    east = FONTS[role][0]
+    east = FONT_NAMES[role]
     rfonts = _child(rpr, "w:rFonts")
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(attr), None)
@@ -145,7 +172,7 @@ def _set_fonts(rpr, role: str) -> None:
 
 
 # Schema order of the property elements this module touches (ECMA-376 Part 1, 17.3.1.26, 17.3.2.28,
-# 17.4.60): Word refuses a file whose property elements are out of order; LibreOffice does not mind.
+# 17.4.60, 17.6.17): Word refuses a file whose property elements are out of order; LibreOffice does not mind.
 SCHEMA_ORDER = {
     "pPr": ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
             "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
@@ -156,6 +183,9 @@ SCHEMA_ORDER = {
             "vertAlign rtl cs em lang eastAsianLayout specVanish oMath").split(),
     "tblPr": ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
               "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription").split(),
+    "sectPr": ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
+               "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
+               "docGrid printerSettings sectPrChange").split(),
 }
 
 
@@ -164,7 +194,7 @@ def _local(tag) -> str:
 
 
 def _normalize(root) -> None:
-    """Put the children of every pPr, rPr and tblPr under ``root`` in schema order."""
+    """Put the children of every pPr, rPr, tblPr and sectPr under ``root`` in schema order."""
     for name, order in SCHEMA_ORDER.items():
         rank = {t: i for i, t in enumerate(order)}
         for el in root.iter(qn(f"w:{name}")):
@@ -200,17 +230,26 @@ def _indent(ppr, *, first_chars: float = 0, left_chars: float = 0, right_chars: 
     ind.set(qn(f"w:{kind}Chars"), str(int(abs(first_chars) * 100)))
 
 
-def _spacing(ppr, *, single: bool, before: float = 0, after: float = 0) -> None:
+def _spacing(ppr, *, single: bool, before: float = 0, after: float = 0, exact: float | None = None) -> None:
     sp = _child(ppr, "w:spacing")
     sp.attrib.clear()
     sp.set(qn("w:before"), str(int(before * TWIPS_PER_PT)))
     sp.set(qn("w:after"), str(int(after * TWIPS_PER_PT)))
-    if single:
+    if exact is not None:
+        sp.set(qn("w:line"), str(int(exact * TWIPS_PER_PT)))
+        sp.set(qn("w:lineRule"), "exact")
+    elif single:
         sp.set(qn("w:line"), "240")
         sp.set(qn("w:lineRule"), "auto")
     else:
         sp.set(qn("w:line"), str(LINE_PITCH))
         sp.set(qn("w:lineRule"), "exact")
+
+
+def _punctuation(ppr) -> None:
+    """Punctuation may hang at the end of a full line (w:overflowPunct, Word's default) — stated:
+    LibreOffice otherwise drops a comma that ends a full justified line of the condensed body text."""
+    _child(ppr, "w:overflowPunct").set(qn("w:val"), "1")
 
 
 def _paragraph_style(doc, name: str, spec) -> None:
@@ -224,10 +263,13 @@ def _paragraph_style(doc, name: str, spec) -> None:
     style.quick_style = True
     style.font.size = Pt(size)
     style.font.bold = False
+    if opts.get("color"):
+        style.font.color.rgb = RGBColor.from_string(opts["color"])
     _set_fonts(style.element.get_or_add_rPr(), role)
     _child(style.element.get_or_add_rPr(), "w:spacing").set(qn("w:val"), str(CONDENSE if size == BODY_PT else 0))
     ppr = style.element.get_or_add_pPr()
-    _spacing(ppr, single=opts.get("single", False), before=opts.get("before", 0), after=opts.get("after", 0))
+    _spacing(ppr, single=opts.get("single", False), before=opts.get("before", 0), after=opts.get("after", 0),
+             exact=opts.get("exact"))
     _indent(ppr, first_chars=first, right_chars=opts.get("right_chars", 0), size=size)
     style.paragraph_format.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "left": WD_ALIGN_PARAGRAPH.LEFT,
                                         "right": WD_ALIGN_PARAGRAPH.RIGHT,
@@ -235,6 +277,11 @@ def _paragraph_style(doc, name: str, spec) -> None:
     style.paragraph_format.keep_with_next = opts.get("keep_next", False)
     if opts.get("single") or opts.get("nosnap"):      # off the line grid: its own line height
         _child(ppr, "w:snapToGrid").set(qn("w:val"), "0")
+    if opts.get("rule"):                              # the red line under the 发文字号 (7.2.7)
+        bdr = _child(ppr, "w:pBdr")
+        bottom = _child(bdr, "w:bottom")
+        for k, v in (("val", "single"), ("sz", "8"), ("space", str(RULE_GAP_PT)), ("color", RED)):
+            bottom.set(qn(f"w:{k}"), v)
 
 
 def _styles(doc) -> None:
@@ -248,12 +295,14 @@ def _styles(doc) -> None:
     lang.set(qn("w:eastAsia"), "zh-CN")
     ppr = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
     _spacing(ppr, single=False)
+    _punctuation(ppr)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
     _set_fonts(normal.element.get_or_add_rPr(), "body")
     nppr = normal.element.get_or_add_pPr()
     _spacing(nppr, single=False)
     _indent(nppr, first_chars=2)
+    _punctuation(nppr)
     normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     normal.paragraph_format.widow_control = False
     _child(normal.element.get_or_add_rPr(), "w:spacing").set(qn("w:val"), str(CONDENSE))
@@ -278,16 +327,18 @@ def _font_table(doc) -> None:
     from lxml import etree
 
     root = etree.fromstring(part.blob)
-    for east, alt in FONTS.values():
+    for font in fonts.FONTS:
+        if font.role == "latin":
+            continue
         for el in root.findall(qn("w:font")):
-            if el.get(qn("w:name")) == east:
+            if el.get(qn("w:name")) == font.name:
                 root.remove(el)
-        font = etree.SubElement(root, qn("w:font"))
-        font.set(qn("w:name"), east)
-        etree.SubElement(font, qn("w:altName")).set(qn("w:val"), alt)
-        etree.SubElement(font, qn("w:charset")).set(qn("w:val"), "86")
-        etree.SubElement(font, qn("w:family")).set(qn("w:val"), "modern" if east != "黑体" else "swiss")
-        etree.SubElement(font, qn("w:pitch")).set(qn("w:val"), "fixed" if east != "方正小标宋简体" else "variable")
+        el = etree.SubElement(root, qn("w:font"))
+        el.set(qn("w:name"), font.name)
+        etree.SubElement(el, qn("w:altName")).set(qn("w:val"), font.alt)
+        etree.SubElement(el, qn("w:charset")).set(qn("w:val"), "86")
+        etree.SubElement(el, qn("w:family")).set(qn("w:val"), "swiss" if font.role == "h1" else "modern")
+        etree.SubElement(el, qn("w:pitch")).set(qn("w:val"), "variable" if font.role == "title" else "fixed")
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -303,11 +354,12 @@ def _grid(sect_pr, *, lines: bool) -> None:
 
 def _page_setup(section, *, landscape: bool = False) -> None:
     if landscape:
+        # the portrait page turned a quarter to the left (10: the table's head at the binding edge):
+        # its left margin (28 mm) on top, its bottom margin (35 mm) on the left, its top (37 mm) on the right
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = PAGE_HEIGHT, PAGE_WIDTH
-        # the portrait text block turned a quarter: binding edge (left, 28 mm) at the top
         section.top_margin, section.bottom_margin = MARGIN_LEFT, MARGIN_RIGHT
-        section.left_margin, section.right_margin = MARGIN_TOP, MARGIN_BOTTOM
+        section.left_margin, section.right_margin = MARGIN_BOTTOM, MARGIN_TOP
         section.footer_distance = Mm(12)
     else:
         section.orientation = WD_ORIENT.PORTRAIT
@@ -320,27 +372,31 @@ def _page_setup(section, *, landscape: bool = False) -> None:
     _grid(section._sectPr, lines=not landscape)
 
 
+def _page_field(run) -> None:
+    """A PAGE field (its cached result "1") appended to ``run`` (a w:r element)."""
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run.append(fld)
+        elif text == "1":
+            t = OxmlElement("w:t")
+            t.text = text
+            run.append(t)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run.append(instr)
+
+
 def _page_number(paragraph, *, odd: bool) -> None:
     """— PAGE — in 四号 宋体, one character in from the outside edge."""
     ppr = paragraph._p.get_or_add_pPr()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
     _indent(ppr, left_chars=0 if odd else 1, right_chars=1 if odd else 0, size=PAGE_NO_PT)
     paragraph.add_run("— ")
-    run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._r.append(fld)
-        elif text == "1":
-            t = OxmlElement("w:t")
-            t.text = text
-            run._r.append(t)
-        else:
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
+    _page_field(paragraph.add_run()._r)
     paragraph.add_run(" —")
 
 
@@ -356,6 +412,45 @@ def _footers(doc) -> None:
         _page_number(p, odd=odd)
 
 
+_DRAWING_NS = ('xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+               'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+               'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+               'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"')
+
+
+def _turned_page_number(footer, *, odd: bool, style_id: str, shape_id: int) -> None:
+    """The page number of a landscape page where the portrait pages have it: in a text box along the
+    page's left edge (the bottom of the page turned back upright), its text turned a quarter so it
+    reads upright in the bound document, ending one character before the lower end of the 版心 line
+    on odd pages, starting one character after its upper end on even pages."""
+    box_w, box_h = int(MARGIN_LEFT), int(TEXT_WIDTH)        # page left edge → 28 mm; the 版心's width
+    odd_ind = 'w:right="280" w:rightChars="100"' if odd else 'w:left="280" w:leftChars="100"'
+    xml = (
+        f'<w:r {nsdecls("w")} {_DRAWING_NS}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+        '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="3" behindDoc="0" '
+        'locked="1" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="page"><wp:align>left</wp:align></wp:positionH>'
+        '<wp:positionV relativeFrom="margin"><wp:align>top</wp:align></wp:positionV>'
+        f'<wp:extent cx="{box_w}" cy="{box_h}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+        f'<wp:docPr id="{shape_id}" name="页码{shape_id}"/><wp:cNvGraphicFramePr/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/>'
+        f'<a:ext cx="{box_w}" cy="{box_h}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+        '<a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr><wps:txbx><w:txbxContent>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:ind {odd_ind}/><w:jc w:val="{"right" if odd else "left"}"/>'
+        '</w:pPr><w:r><w:t xml:space="preserve">— </w:t></w:r><w:r/><w:r><w:t xml:space="preserve"> —</w:t></w:r>'
+        '</w:p></w:txbxContent></wps:txbx><wps:bodyPr rot="0" vert="vert" wrap="none" lIns="0" tIns="0" '
+        'rIns="0" bIns="0" anchor="t" anchorCtr="0"><a:noAutofit/></wps:bodyPr></wps:wsp></a:graphicData>'
+        '</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback/></mc:AlternateContent></w:r>')
+    run = parse_xml(xml)
+    field_run = run.find(".//" + qn("w:txbxContent")).find(qn("w:p")).findall(qn("w:r"))[1]
+    _page_field(field_run)
+    p = footer.paragraphs[0]
+    for r in list(p.runs):
+        r._r.getparent().remove(r._r)
+    p._p.append(run)
+
+
 def _add(doc, text: str = "", style: str | None = None):
     p = doc.add_paragraph(style=_style(doc, style))
     if text:
@@ -363,8 +458,66 @@ def _add(doc, text: str = "", style: str | None = None):
     return p
 
 
+def _tiny(doc):
+    """An empty paragraph 1 pt high: what must follow a table or close a section without taking a
+    line (a full page stays one page)."""
+    p = doc.add_paragraph()
+    ppr = p._p.get_or_add_pPr()
+    _spacing(ppr, single=False, exact=1)
+    _child(ppr, "w:snapToGrid").set(qn("w:val"), "0")
+    _indent(ppr)
+    rpr = _child(ppr, "w:rPr")
+    _child(rpr, "w:sz").set(qn("w:val"), "2")
+    _child(rpr, "w:szCs").set(qn("w:val"), "2")
+    return p
+
+
+def _placeholder(doc, text: str, style: str):
+    p = _add(doc, style=style)
+    p.add_run(text, style=doc.styles[STYLE_PLACEHOLDER])
+    return p
+
+
+def _record(doc) -> None:
+    """版记 (7.4) at the foot of its own page: blank lines, then 抄送 and 印发机关/印发日期 between a
+    thick first and last line and a thin one between (a two-row table as wide as the 版心). A 抄送 that
+    needs a second line takes the place of one blank line above."""
+    for _ in range(RECORD_BLANK_LINES):
+        _add(doc)
+    width = int(TEXT_WIDTH / EMU_PER_TWIP)
+    one = RECORD_PT * TWIPS_PER_PT                      # one character of 四号
+    style_id = doc.styles[STYLE_RECORD].style_id
+    placeholder = doc.styles[STYLE_PLACEHOLDER].style_id
+    row_h = LINE_PITCH - 20                             # the lines' own thickness stays within 2 grid lines
+
+    def run(text: str, fill: bool = False) -> str:
+        style = f'<w:rPr><w:rStyle w:val="{placeholder}"/></w:rPr>' if fill else ""
+        return f'<w:r>{style}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+
+    def row(paragraph: str) -> str:
+        return (f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{row_h}" w:hRule="exact"/></w:trPr>'
+                f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+                f'{paragraph}</w:tc></w:tr>')
+
+    copy_to = (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:ind w:left="{4 * one}" w:hanging="{3 * one}" '
+               f'w:right="{one}"/></w:pPr>{run("抄送：")}{run(COPY_TO, True)}{run("。")}</w:p>')
+    printed = (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:tabs><w:tab w:val="right" w:pos="{width - one}"/>'
+               f'</w:tabs><w:ind w:left="{one}"/></w:pPr>{run(PRINTER, True)}<w:r><w:tab/></w:r>'
+               f'{run(PRINT_DATE, True)}{run("印发")}</w:p>')
+    tbl = parse_xml(
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{width}" w:type="dxa"/><w:jc w:val="center"/>'
+        '<w:tblBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="000000"/>'
+        '<w:left w:val="nil"/><w:bottom w:val="single" w:sz="8" w:space="0" w:color="000000"/>'
+        '<w:right w:val="nil"/><w:insideH w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+        '<w:insideV w:val="nil"/></w:tblBorders><w:tblLayout w:type="fixed"/>'
+        '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+        f'</w:tblPr><w:tblGrid><w:gridCol w:w="{width}"/></w:tblGrid>{row(copy_to)}{row(printed)}</w:tbl>')
+    end = _tiny(doc)._p
+    end.addprevious(tbl)
+
+
 def build_template() -> Document:
-    """The shipped template: styles, page setup, page numbers, fixed text and markers."""
+    """The shipped template: styles, page setup, page numbers, fixed text, placeholders and markers."""
     doc = Document()
     pkg = doc.part.package
     for rid, rel in list(pkg.rels.items()):
@@ -378,7 +531,13 @@ def build_template() -> Document:
     _font_table(doc)
     _page_setup(doc.sections[0])
     _footers(doc)
-    _add(doc, "{{标题}}", STYLE_TITLE)
+    _placeholder(doc, ISSUER, STYLE_ISSUER)                 # 版头
+    _add(doc)
+    _add(doc)
+    _placeholder(doc, DOC_NUMBER, STYLE_NUMBER)
+    _add(doc)
+    _add(doc)
+    _add(doc, "{{标题}}", STYLE_TITLE)                      # 主体
     _add(doc, "", STYLE_TITLE)
     _add(doc, TO_LINE, STYLE_TO)
     _add(doc, "{{正文}}")
@@ -387,14 +546,13 @@ def build_template() -> Document:
         p = _add(doc)
         p.add_run(lead, style=doc.styles[STYLE_H2])
         p.add_run(text)
-    _add(doc)
-    _add(doc, "{{附件说明}}", STYLE_ATTACH_LIST)
-    _add(doc)
-    for text in (SIGNATURE, DATE_LINE):
-        p = _add(doc, style=STYLE_SIGN)
-        p.add_run(text, style=doc.styles[STYLE_PLACEHOLDER])
+    for text, style in (("", None), ("{{附件说明}}", STYLE_ATTACH_LIST), ("", None), ("", None)):
+        _add(doc, text, style).paragraph_format.keep_with_next = True      # 署名 never alone on a page
+    _placeholder(doc, SIGNATURE, STYLE_SIGN)
+    _placeholder(doc, DATE_LINE, STYLE_DATE)
     _add(doc, "{{附注}}", STYLE_NOTE)
     _add(doc, "{{附件}}")
+    _record(doc)                                            # 版记
     for root in (doc.styles.element, doc.element.body, *(f._element for f in (doc.sections[0].footer,
                                                                               doc.sections[0].even_page_footer))):
         _normalize(root)
@@ -402,10 +560,9 @@ def build_template() -> Document:
     props.author = props.last_modified_by = "区国资委办公室"
     props.title = "“接诉即办”工作通报模板"
     props.subject = props.keywords = props.category = ""
-    props.comments = "标记段落（如“{{正文}}”）由程序填入；其余文字、字体、版式可按本单位要求修改。"
+    props.comments = ("标记段落（如“{{正文}}”）由程序填入；黄色底纹的〔〕处由办公室填写；其余文字、字体、版式可按本单位"
+                      "要求修改。版记在最后一页底端：抄送机关较多需占两行时，删去版记上方的一个空行。")
     props.revision = 1
-    import datetime as dt
-
     props.created = props.modified = dt.datetime(2026, 1, 1)
     return doc
 
@@ -456,16 +613,47 @@ def _markers(doc) -> dict[str, object]:
     return found
 
 
-def _set_text(p, text: str) -> None:
+def _clear(p) -> None:
     for r in list(p.runs):
         r._r.getparent().remove(r._r)
     for el in p._p.findall(qn("w:hyperlink")):
         p._p.remove(el)
+
+
+def _set_text(p, text: str) -> None:
+    _clear(p)
     p.add_run(text)
+
+
+def _set_lines(p, lines: list[str]) -> None:
+    """The paragraph's text as ``lines``, broken by hand (w:br), in one run."""
+    _clear(p)
+    run = p.add_run(lines[0] if lines else "")
+    for line in lines[1:]:
+        run.add_break()
+        run._r.append(_text_el(line))
+
+
+def _text_el(text: str):
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = text
+    return t
 
 
 def _remove(p) -> None:
     p._p.getparent().remove(p._p)
+
+
+def _style_size(doc, name: str, default: float) -> float:
+    style = _style(doc, name)
+    size = style.font.size if style is not None else None
+    return size.pt if size is not None else default
+
+
+def title_lines(words: list[str], size_pt: float = TITLE_PT, width=TEXT_WIDTH) -> list[str]:
+    """The title on as few, as even lines as fit the 版心 at its size, broken between words."""
+    return break_lines(words, (width / 12700) / size_pt)
 
 
 def _body_para(doc, para: Para):
@@ -481,68 +669,165 @@ def _body_para(doc, para: Para):
     return p
 
 
-def _table(doc, table: Table, width) -> object:
+# -- tables -----------------------------------------------------------------------------------------------------
+@dataclass
+class TableLayout:
+    size: float                     # font size, pt
+    widths: list[int]               # column widths, twips (cell margins included)
+    headers: list[list[str]]        # each header's lines
+    rows: list[list[list[str]]]     # each cell's lines (wrap columns: one line, the writer's to flow)
+
+
+def _segments(text: str) -> list[str]:
+    return [s for s in str(text).split(BREAK)]
+
+
+def _pack(text: str, width_em: float) -> list[str]:
+    """``text``'s lines (``\\n``) with its marked break points used only where a line would not fit."""
+    out = []
+    for line in str(text).split("\n"):
+        cur = ""
+        for seg in _segments(line):
+            if cur and em_width(cur + seg) > width_em + 1e-9:
+                out.append(cur)
+                cur = seg
+            else:
+                cur += seg
+        out.append(cur)
+    return out
+
+
+def _widest(text: str, broken: bool) -> float:
+    """The width (em) a cell needs: its longest line, whole or broken at every marked point."""
+    lines = str(text).split("\n")
+    if broken:
+        return max(em_width(s) for line in lines for s in _segments(line))
+    return max(em_width(line.replace(BREAK, "")) for line in lines)
+
+
+def layout_table(table: Table, width_twips: int) -> TableLayout:
+    """Column widths sized to the content at the table's font size (CJK full width, digits as wide
+    as the fallback font draws them), so each cell outside the ``wrap`` columns stays on its line(s):
+    五号 with every cell whole, else 小五, else names broken where marked; free-text columns take what
+    is left (at least :data:`WRAP_MIN_EM` characters). Headers break only where marked."""
     n = len(table.headers)
-    tbl = doc.add_table(rows=1 + len(table.rows), cols=n)
-    el = tbl._tbl
-    tbl_pr = el.tblPr
-    for tag in ("w:tblStyle",):
-        old = tbl_pr.find(qn(tag))
-        if old is not None:
-            tbl_pr.remove(old)
-    tw = _child(tbl_pr, "w:tblW")
-    tw.set(qn("w:type"), "dxa")
-    tw.set(qn("w:w"), str(int(width / 635)))
-    _child(tbl_pr, "w:jc").set(qn("w:val"), "center")
-    _child(tbl_pr, "w:tblLayout").set(qn("w:type"), "fixed")
-    borders = _child(tbl_pr, "w:tblBorders")
-    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        b = _child(borders, f"w:{side}")
-        b.set(qn("w:val"), "single")
-        b.set(qn("w:sz"), "4")
-        b.set(qn("w:space"), "0")
-        b.set(qn("w:color"), "000000")
-    margins = _child(tbl_pr, "w:tblCellMar")
-    for side, v in (("left", 60), ("right", 60)):
-        m = _child(margins, f"w:{side}")
-        m.set(qn("w:w"), str(v))
-        m.set(qn("w:type"), "dxa")
-    total = float(sum(table.widths))
-    widths = [int(width * w / total) for w in table.widths]
-    for j, col in enumerate(tbl.columns):
-        col.width = widths[j]
-    head_style, cell_style = _style(doc, STYLE_HEAD), _style(doc, STYLE_CELL)
+    wrap = set(table.wrap)
+    choice = None
+    for broken in (False, True):
+        for size in TABLE_SIZES:
+            pad = 2 * CELL_PAD / TWIPS_PER_PT / size                     # em of cell margins
+            need = []
+            for j in range(n):
+                head = max(em_width(s) for s in _segments(table.headers[j]))
+                if j in wrap:
+                    need.append(max(head, WRAP_MIN_EM) + pad)
+                else:
+                    body = max((_widest(r[j], broken) for r in table.rows), default=0.0)
+                    need.append(max(head, body) + pad)
+            total = sum(need) * size * TWIPS_PER_PT
+            choice = (size, broken, need)
+            if total <= width_twips:
+                break
+        else:
+            continue
+        break
+    size, broken, need = choice
+    em = size * TWIPS_PER_PT
+    widths = [int(x * em) + 1 for x in need]
+    spare = width_twips - sum(widths)
+    if spare > 0:
+        if wrap:
+            for j in wrap:
+                widths[j] += spare // len(wrap)
+        elif sum(widths) >= 0.6 * width_twips:
+            for j in range(n):
+                widths[j] += spare // n
+        else:
+            widths = [w + int(2 * em) for w in widths]
+    elif spare < 0:                                   # wider than the page even so: shrink evenly
+        widths = [int(w * width_twips / sum(widths)) for w in widths]
+    text_em = [(w - 2 * CELL_PAD) / em for w in widths]
+    headers = [_pack(h, text_em[j]) for j, h in enumerate(table.headers)]
+    rows = [[[str(cell).replace(BREAK, "")] if j in wrap else _pack(cell, text_em[j]) for j, cell in enumerate(r)]
+            for r in table.rows]
+    return TableLayout(size, widths, headers, rows)
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_UNSAFE.sub("", str(text)))
+
+
+def _cell_xml(lines: list[str], width: int, style_id: str, size: float, left: bool, keep: bool = False) -> str:
+    runs = []
+    if any(lines):
+        parts = []
+        for k, line in enumerate(lines):
+            if k:
+                parts.append("<w:br/>")
+            parts.append(f'<w:t xml:space="preserve">{_xml_text(line)}</w:t>')
+        rpr = "" if size == TABLE_SIZES[0] else f'<w:rPr><w:sz w:val="{int(size * 2)}"/><w:szCs w:val="{int(size * 2)}"/></w:rPr>'
+        runs.append(f"<w:r>{rpr}{''.join(parts)}</w:r>")
+    jc = '<w:jc w:val="left"/>' if left else ""
+    keep_next = "<w:keepNext/>" if keep else ""
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}{jc}</w:pPr>{"".join(runs)}</w:p></w:tc>')
+
+
+def _table(doc, table: Table, width_twips: int):
+    """The table as one XML fragment (a table of hundreds of rows in milliseconds)."""
+    lay = layout_table(table, width_twips)
+    head = _style(doc, STYLE_HEAD)
+    cell = _style(doc, STYLE_CELL)
+    head_id = head.style_id if head is not None else "Normal"
+    cell_id = cell.style_id if cell is not None else "Normal"
     left = set(table.left)
-    for i, row in enumerate(tbl.rows):
-        tr_pr = row._tr.get_or_add_trPr()
-        _child(tr_pr, "w:cantSplit")
-        if i == 0:
-            _child(tr_pr, "w:tblHeader")
-        values = table.headers if i == 0 else table.rows[i - 1]
-        for j, cell in enumerate(row.cells):
-            cell.width = widths[j]
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            p = cell.paragraphs[0]
-            p.style = head_style if i == 0 else cell_style
-            if i and j in left:
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            if values[j]:
-                p.add_run(str(values[j]))
-    return tbl
+    border = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(lay.widths)}" w:type="dxa"/><w:jc w:val="center"/>'
+             '<w:tblBorders>' + "".join(border.format(s) for s in ("top", "left", "bottom", "right", "insideH",
+                                                                   "insideV")) + '</w:tblBorders>'
+             f'<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="{CELL_PAD}" w:type="dxa"/>'
+             f'<w:right w:w="{CELL_PAD}" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>'
+             + "".join(f'<w:gridCol w:w="{w}"/>' for w in lay.widths) + "</w:tblGrid>"]
+    parts.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+                 + "".join(_cell_xml(h, lay.widths[j], head_id, lay.size, False) for j, h in enumerate(lay.headers))
+                 + "</w:tr>")
+    height = f'<w:trHeight w:val="{int(lay.size * 1.8 * TWIPS_PER_PT)}" w:hRule="atLeast"/>'
+    for k, r in enumerate(lay.rows, start=1):
+        keep = k == len(lay.rows) and bool(table.notes)          # the last row stays with the notes below
+        parts.append(f"<w:tr><w:trPr><w:cantSplit/>{height}</w:trPr>"
+                     + "".join(_cell_xml(c, lay.widths[j], cell_id, lay.size, j in left, keep) for j, c in enumerate(r))
+                     + "</w:tr>")
+    parts.append("</w:tbl>")
+    return parse_xml("".join(parts))
+
+
+# -- attachments and sections -----------------------------------------------------------------------------
+def _landscape(doc, sect) -> Section:
+    """Make section ``sect`` (a w:sectPr) landscape, with footers of its own: the page numbers turned
+    with the page (:func:`_turned_page_number`)."""
+    for ref in sect.findall(qn("w:headerReference")) + sect.findall(qn("w:footerReference")):
+        sect.remove(ref)
+    section = Section(sect, doc.part)
+    _page_setup(section, landscape=True)
+    page = _style(doc, STYLE_PAGE)
+    style_id = page.style_id if page is not None else "Normal"
+    for k, (footer, odd) in enumerate(((section.footer, True), (section.even_page_footer, False))):
+        footer.is_linked_to_previous = False
+        _turned_page_number(footer, odd=odd, style_id=style_id, shape_id=900 + k)
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+    return section
 
 
 def _attachments(doc, anchor, d: Draft) -> None:
     """The attachments in a landscape section after ``anchor`` (the {{附件}} marker, which becomes
-    the paragraph ending the portrait section)."""
+    the paragraph ending the portrait body); what followed the marker (the 版记) follows them in a
+    portrait section of its own. A template with nothing after the marker ends with the attachments."""
     body_sect = doc.element.body.find(qn("w:sectPr"))
-    portrait = copy.deepcopy(body_sect)
-    anchor_ppr = anchor._p.get_or_add_pPr()
-    for r in list(anchor.runs):
-        r._r.getparent().remove(r._r)
-    anchor_ppr.append(portrait)
-    last = doc.sections[-1]
-    _page_setup(last, landscape=True)
-    width = last.page_width - last.left_margin - last.right_margin
+    after = [el for el in anchor._p.itersiblings() if el is not body_sect]
+    _clear(anchor)
+    anchor._p.get_or_add_pPr().append(copy.deepcopy(body_sect))
+    width = int((PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM) / EMU_PER_TWIP)
     cursor = anchor._p
 
     def place(el):
@@ -550,39 +835,83 @@ def _attachments(doc, anchor, d: Draft) -> None:
         cursor.addnext(el)
         cursor = el
 
+    numbered = len(d.attachments) > 1
     for k, att in enumerate(d.attachments, start=1):
-        mark = _add(doc, f"附件{k}", STYLE_ATTACH_MARK)
+        mark = _add(doc, f"附件{k}" if numbered else "附件", STYLE_ATTACH_MARK)      # line 1
         if k > 1:
             mark.paragraph_format.page_break_before = True
         place(mark._p)
-        place(_add(doc, att.title, STYLE_ATTACH_TITLE)._p)
+        place(_add(doc, "", STYLE_ATTACH_MARK)._p)                                     # line 2
+        place(_add(doc, att.title, STYLE_ATTACH_TITLE)._p)                             # line 3
         if not att.tables and att.empty:
             place(_add(doc, att.empty, STYLE_TABLE_NOTE)._p)
         for table in att.tables:
             if table.title:
                 place(_add(doc, table.title, STYLE_TABLE_TITLE)._p)
-            place(_table(doc, table, width)._tbl)
+            if table.intro:
+                intro = _add(doc, table.intro, STYLE_TABLE_NOTE)
+                intro.paragraph_format.keep_with_next = bool(table.headers)
+                place(intro._p)
+            if table.headers:
+                place(_table(doc, table, width))
             for note in table.notes:
                 place(_add(doc, note, STYLE_TABLE_NOTE)._p)
+    end = _tiny(doc)
+    place(end._p)
+    if after:                               # the 版记 (or whatever the office put there) on a portrait page
+        sect = copy.deepcopy(body_sect)
+        end._p.get_or_add_pPr().append(sect)
+        _landscape(doc, sect)
+    else:
+        _landscape(doc, body_sect)
+
+
+def _attachment_list(doc, p, d: Draft) -> None:
+    """附件说明 (7.3.3): 附件：1.名称 — a tab after the number puts every name, and its wrapped lines,
+    under the first character of the first name."""
+    titles = [a.title for a in d.attachments]
+    if not titles:
+        _remove(p)
+        return
+    size = _style_size(doc, STYLE_ATTACH_LIST, BODY_PT)
+    if len(titles) == 1:
+        _set_text(p, "附件：" + titles[0])
+        _indent(p._p.get_or_add_pPr(), left_chars=5, first_chars=-3, size=size)
+        return
+    stop = int(6 * size * TWIPS_PER_PT)
+
+    def item(q, k: int, title: str, first: bool) -> None:
+        _clear(q)
+        ppr = q._p.get_or_add_pPr()
+        tabs = _child(ppr, "w:tabs")
+        tabs.clear()
+        tab = OxmlElement("w:tab")
+        tab.set(qn("w:val"), "left")
+        tab.set(qn("w:pos"), str(stop))
+        tabs.append(tab)
+        _indent(ppr, left_chars=6, first_chars=-4 if first else -1, size=size)
+        run = q.add_run(("附件：" if first else "") + f"{k}.")
+        run.add_tab()
+        q.add_run(title)
+
+    item(p, 1, titles[0], True)
+    for k in range(len(titles), 1, -1):
+        q = _add(doc, "", STYLE_ATTACH_LIST)
+        item(q, k, titles[k - 1], False)
+        p._p.addnext(q._p)
 
 
 def fill(doc, d: Draft) -> None:
     """Put the draft into the template's markers."""
     marks = _markers(doc)
-    _set_text(marks["标题"], d.title)
+    title = marks["标题"]
+    _set_lines(title, title_lines(d.title_words, _style_size(doc, STYLE_TITLE, TITLE_PT)))
     body = marks["正文"]
     for para in [Para(d.opening), *d.body]:
         body._p.addprevious(_body_para(doc, para)._p)
     _remove(body)
     if "附件说明" in marks:
-        p = marks["附件说明"]
-        items = [f"{k}.{a.title}" for k, a in enumerate(d.attachments, start=1)]
-        _set_text(p, "附件：" + items[0] if items else "")
-        _indent(p._p.get_or_add_pPr(), left_chars=7, first_chars=-5)     # 附件：1. — wrapped lines under the name
-        for item in reversed(items[1:]):
-            q = _add(doc, item, STYLE_ATTACH_LIST)
-            _indent(q._p.get_or_add_pPr(), left_chars=7, first_chars=-2)
-            p._p.addnext(q._p)
+        _attachment_list(doc, marks["附件说明"], d)
     if "附注" in marks:
         if d.annotation:
             _set_text(marks["附注"], f"（{d.annotation}）")
@@ -604,11 +933,12 @@ def write_draft(path, d: Draft, template=None) -> Path:
 
 
 def write_report_docx(path, rep: Report, tickets: pd.DataFrame, computed: pd.DataFrame, *,
-                      previous: Report | None = None, template=None) -> Path:
+                      previous: Report | None = None, template=None, short_names=None, detail_book=None) -> Path:
     """The bulletin (月通报_YYYY-MM.docx) or the annual assessment (年度考核_YYYY.docx) as a 公文 draft,
     from the report the workbooks are written from; ``previous`` is the previous period's report (same
     ``stats.report``) for the 环比/同比 figures; ``template`` the office's own .docx (default: ours)."""
-    return write_draft(path, draft(rep, tickets, computed, previous), template)
+    return write_draft(path, draft(rep, tickets, computed, previous, short_names=short_names,
+                                   detail_book=detail_book), template)
 
 
 # -- PDF ------------------------------------------------------------------------------------------------
@@ -633,17 +963,23 @@ def find_soffice() -> str | None:
     return next((str(c) for c in candidates if c.is_file()), None)
 
 
-def to_pdf(docx_path, out_dir=None, *, timeout: float = 300) -> Path:
+def to_pdf(docx_path, out_dir=None, *, timeout: float = 300, font_status=None) -> Path:
     """Render a .docx to PDF with LibreOffice headless; the PDF goes beside it (or into ``out_dir``)
-    with the same name. Raises OfficeMissing when LibreOffice is not installed."""
+    with the same name. A 公文 font this computer lacks is drawn in its alias or closest installed
+    look-alike (``font_status``: :func:`fonts.check`, default this computer's) rather than whatever
+    LibreOffice falls back to. Raises OfficeMissing when LibreOffice is not installed."""
     soffice = find_soffice()
     if soffice is None:
         raise OfficeMissing()
     src = Path(docx_path)
     target = Path(out_dir or src.parent) / (src.stem + ".pdf")
+    status = fonts.check() if font_status is None else font_status
     with tempfile.TemporaryDirectory(prefix="jsjb-pdf-") as work, tempfile.TemporaryDirectory(prefix="jsjb-lo-") as prof:
         copy_in = Path(work) / "in.docx"              # an ASCII name: robust against the locale
         shutil.copyfile(src, copy_in)
+        user = Path(prof) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(fonts.libreoffice_replacements(status), encoding="utf-8")
         try:
             run = subprocess.run([soffice, f"-env:UserInstallation={Path(prof).as_uri()}", "--headless", "--norestore",
                                   "--convert-to", "pdf:writer_pdf_Export", "--outdir", work, str(copy_in)],

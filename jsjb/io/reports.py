@@ -14,6 +14,7 @@ import pandas as pd
 from ..core import schema as S
 from ..core.enterprises import file_tags, safe_name
 from ..core.masking import mask_tickets
+from ..core.narrative import LIST_TITLES  # the 公文 draft names these sheets
 from ..core.params import BY_CODE, Params, display
 from ..core.scoring import MANUAL_ITEMS, full_marks
 from ..core.stats import Report
@@ -36,8 +37,7 @@ ANNUAL_COLUMNS = ("rank", "enterprise", *MANUAL_ITEMS, "response_rate", "respons
                   "resolution_score", "satisfaction_rate", "satisfaction_score", "deductions", "bonuses", "total",
                   "note")
 RATE_COLUMNS = ("response_rate", "resolution_rate", "satisfaction_rate")
-LIST_TITLES = {"overdue": "超期未办结工单", "exempt": "申请不计入考核工单", "on_hold": "挂单工单",
-               "major": "重大、疑难工单", "renminwang": "人民网领导留言板工单", "invalid": "数据有误、未计入三率的工单"}
+LIST_KEYS = ("overdue", "exempt", "on_hold", "major", "renminwang", "invalid")
 
 
 OWNER_PROPERTY = "承办企业"   # whose workbook this is: the document's subject "承办企业：<name>"
@@ -181,21 +181,43 @@ def write_bulletin(path: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame) ->
                             title=f"各企业三率（{rep.period.title}）")
             sh.row += 17
         sh.heading("三、专项情况")
-        for key in ("overdue", "exempt", "on_hold", "major", "renminwang", "invalid"):
+        for key in LIST_KEYS:
             n = len(rep.lists[key])
             sh.line(f"{LIST_TITLES[key]}：{n} 件" + ("（明细见同名工作表）" if n else ""))
         _footer(sh, rep)
         sh.widths([8, 32, 10, 10, 10, 10, 10, 8, 10, 10, 10, 10, 10, 10, 8, 8, 9, 18])
         sh.print_setup()
-        for key in ("overdue", "exempt", "on_hold", "major", "renminwang", "invalid"):
-            if len(rep.lists[key]):
-                ls = book.sheet(LIST_TITLES[key][:31])
-                ls.title(f"{LIST_TITLES[key]}（{rep.period.title}）")
-                ls.line(_period_text(rep))
-                h, _ = ls.table(ticket_list(t, c, rep.lists[key], caller=False), plain=True)
-                ls.widths([16, 16, 30, 14, 10, 48, 8, 16, 16, 10, 8, 16, 16, 8, 30])
-                ls.freeze(h + 1, 1)
-                ls.print_setup(repeat_row=h)
+        _list_sheets(book, rep, t, c)
+        book.close()
+
+    return atomic_path(path, write)
+
+
+def _list_sheets(book: Book, rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> None:
+    """One sheet per non-empty list of 第16条, named as the 公文 draft names it (caller data absent)."""
+    for key in LIST_KEYS:
+        if len(rep.lists[key]):
+            ls = book.sheet(LIST_TITLES[key][:31])
+            ls.title(f"{LIST_TITLES[key]}（{rep.period.title}）")
+            ls.line(_period_text(rep))
+            h, _ = ls.table(ticket_list(t, c, rep.lists[key], caller=False), plain=True)
+            ls.widths([16, 16, 30, 14, 10, 48, 8, 16, 16, 10, 8, 16, 16, 8, 30])
+            ls.freeze(h + 1, 1)
+            ls.print_setup(repeat_row=h)
+
+
+def write_ticket_lists(path: Path, rep: Report, t: pd.DataFrame, c: pd.DataFrame) -> Path:
+    """The lists of 第16条 of a period in a workbook of their own — the rows of an assessment's 公文
+    draft, which summarises a long list per enterprise (the bulletin workbook carries its own)."""
+
+    def write(tmp: str) -> None:
+        book, sh = _report_sheet(tmp, "说明", f"{OFFICE}“接诉即办”专项工单清单（{rep.period.title}）", rep)
+        for key in LIST_KEYS:
+            n = len(rep.lists[key])
+            sh.line(f"{LIST_TITLES[key]}：{n} 件" + ("（明细见同名工作表）" if n else ""))
+        _footer(sh, rep)
+        sh.widths([60])
+        _list_sheets(book, rep, t, c)
         book.close()
 
     return atomic_path(path, write)

@@ -32,11 +32,11 @@ def _evaluated(ledger, as_of, progress: Progress, cache: LedgerCache | None,
     return source, evaluate(source.ledger, as_of, progress)
 
 
-def _report_window(period: stats.Period, only_period: bool, docx: bool) -> Window | None:
+def _report_window(period: stats.Period, only_period: bool) -> Window | None:
     """The tickets a report needs when the job is asked for the report only (``only_period``): those
-    dispatched in its period and the one before (month-on-month figures), and those without a
-    usable 派单时间. The 公文 draft compares further back: it takes every ticket."""
-    return (period.previous().start, period.end) if only_period and not docx else None
+    dispatched in its period and the one before (month-on-month figures, the 公文 draft's comparisons
+    too), and those without a usable 派单时间."""
+    return (period.previous().start, period.end) if only_period else None
 
 
 def _xlsx_target(path, what: str, ledger_path: Path | None = None) -> Path:
@@ -201,7 +201,7 @@ def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx
 
     as_of = moment(as_of)
     period = stats.month(month or last_complete_month(as_of))
-    source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period, docx or pdf))
+    source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period))
     rep = _report(ev, period, annual=False)
     data = report_json(ev, rep)
     if not write:
@@ -229,7 +229,7 @@ def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, d
 
     as_of = moment(as_of)
     period = stats.year(year if year is not None else last_complete_year(as_of))
-    source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period, docx or pdf))
+    source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period))
     rep = _report(ev, period, annual=True, volumes=docx or pdf)     # volumes: only the 公文 draft shows them
     data = report_json(ev, rep)
     target = source.out_dir(out_dir)
@@ -278,20 +278,42 @@ def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[di
 
 def _docx(result: JobResult, path: Path, ev: Evaluated, rep, template, pdf: bool, progress: Progress) -> None:
     """The 公文 draft of a bulletin/assessment (and its PDF) beside the workbooks; the previous period's
-    report gives the 环比/同比 figures."""
-    from ..io import docx_report
+    report gives the 环比/同比 figures. A list the draft summarises has its rows in a workbook: the
+    bulletin's own, or for an assessment a lists workbook written beside it. With ``pdf``, the 公文
+    fonts this computer lacks are named in a note (what the PDF looks like, how to install them)."""
+    from ..core import narrative
+    from ..core.enterprises import short_names
+    from ..io import docx_report, fonts
+    from ..io.reports import write_ticket_lists
 
+    annual = rep.period.kind == "year"
+    book = Path(result.data["files"]["assessment" if annual else "bulletin"])
+    lists_book = book.with_name(f"{book.stem}_工单清单{book.suffix}") if annual else book
     with Timer(progress)(f"写入公文稿 {path.name}"):
         previous = _report(ev, rep.period.previous(), annual=False)
-        written = docx_report.write_report_docx(path, rep, ev.tickets, ev.computed, previous=previous,
-                                                template=template)
+        d = narrative.draft(rep, ev.tickets, ev.computed, previous, short_names=short_names(ev.ledger.enterprises),
+                            detail_book=lists_book.name)
+        written = docx_report.write_draft(path, d, template)
     result.files.append(written)
     result.data["files"]["docx"] = str(written)
+    if d.summarised and annual:
+        with Timer(progress)(f"写入专项工单清单 {lists_book.name}"):
+            write_ticket_lists(lists_book, rep, ev.tickets, ev.computed)
+        result.files.append(lists_book)
+        result.data["files"]["lists"] = str(lists_book)
     if pdf:
+        status = fonts.check()
         with Timer(progress)("用 LibreOffice 转为 PDF"):
-            out = docx_report.to_pdf(written)
+            out = docx_report.to_pdf(written, font_status=status)
         result.files.append(out)
         result.data["files"]["pdf"] = str(out)
+        notice = fonts.pdf_notice(status)
+        if status is not None:
+            result.data["pdf_fonts"] = {
+                "missing": [s.font.name for s in fonts.missing(status)],
+                "substitutes": {s.font.name: s.replacement for s in status if s.replacement}}
+        if notice:
+            result.notes.append(notice)
 
 
 # -- dispatch / archive ---------------------------------------------------------------------------------
