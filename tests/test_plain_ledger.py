@@ -451,7 +451,9 @@ def test_clerk_types_into_a_from_ledger_inserts_sorts_and_libreoffice_saves(tmp_
     saved = _check(edited, tmp_path / "lo1", AS_OF, [t[S.ID] for t in typed] + ["插入行工单"])
 
     again = clerk.Ledger(saved)                      # LibreOffice's file: type, insert, sort once more
-    assert again.last_row() == 301 + 80               # one row inserted, one deleted
+    ref, dv, cf = _ranges(again.ws)                  # it kept the table, drop-downs and highlighting
+    last = 1 + 300 + 80                              # (one row inserted, one deleted)
+    assert ref == f"A1:AO{last}" and cf == {f"A2:AJ{last}"} and all(r.endswith(str(last)) for r in dv)
     more = _sample_tickets(25, 7, "续")
     _at_work(again, more, insert_at=200, inserted={**more[0], S.ID: "再插入"}, sort_desc=False)
     edited = again.save(tmp_path / "edited2.xlsx")

@@ -16,9 +16,11 @@ opens the file (Excel recalculates a file XlsxWriter wrote anyway; LibreOffice, 
 shows the cached values of a file it believes Excel saved — XlsxWriter would store 0).
 
 The worksheet class follows XlsxWriter's documented way of extending it (a ``Worksheet``
-subclass given to ``add_worksheet``); it relies on three internals that have been stable across
-XlsxWriter 1.x–3.x — the cell table ``self.table[row][col]``, ``_check_dimensions`` and
-``_write_cell`` — and ``tests/test_plain_ledger.py`` reads back every formula it writes.
+subclass given to ``add_worksheet``); it relies on internals that have been stable across
+XlsxWriter 1.x–3.x — the cell table ``self.table[row][col]``, ``_check_dimensions``,
+``_write_cell``, ``_prepare_formula`` (run once per formula text, not per cell) and the table
+list ``self.tables`` — and ``tests/test_formula_sheet.py`` and ``tests/test_plain_ledger.py``
+read back what it writes, through openpyxl and through LibreOffice.
 """
 
 from __future__ import annotations
@@ -43,10 +45,6 @@ class _Formula(NamedTuple):
     ref: str | None = None
 
 
-def _strip(formula: str) -> str:
-    return formula[1:] if formula.startswith("=") else formula
-
-
 class FormulaSheet(Worksheet):
     """A worksheet that also writes formulas as shared formulas, or singly without a cached result."""
 
@@ -64,7 +62,8 @@ class FormulaSheet(Worksheet):
 
     def write_shared_formula(self, first_row: int, last_row: int, col: int, formula: str, cell_format=None) -> None:
         """``formula`` as written for row ``first_row`` (0-based), filled down to ``last_row``
-        in column ``col``: relative references move with the row, ``$`` ones stay."""
+        in column ``col``: relative references move with the row, ``$`` ones stay. XlsxWriter
+        prepares the formula (``_xlfn.`` prefixes where needed) once for the whole range."""
         if last_row < first_row:
             return
         if self._check_dimensions(first_row, col) or self._check_dimensions(last_row, col):
@@ -75,17 +74,16 @@ class FormulaSheet(Worksheet):
             self._progress_col, self._last_row = col, last_row
         ref = f"{xl_rowcol_to_cell(first_row, col)}:{xl_rowcol_to_cell(last_row, col)}"
         table = self.table
-        table[first_row][col] = _Formula(_strip(formula), cell_format, si, ref)
+        table[first_row][col] = _Formula(self._prepare_formula(formula), cell_format, si, ref)
         member = _Formula(None, cell_format, si)          # one object for the whole column
         for row in range(first_row + 1, last_row + 1):
             table[row][col] = member
 
     def write_uncached_formula(self, row: int, col: int, formula: str, cell_format=None) -> None:
-        """One formula without a cached result and without XlsxWriter's formula preparation
-        (write only plain functions: no dynamic-array or future functions, which need ``_xlfn.``)."""
+        """One formula without a cached result."""
         if self._check_dimensions(row, col):
             raise ValueError(f"cell out of the sheet's bounds: row {row}, column {col}")
-        self.table[row][col] = _Formula(_strip(formula), cell_format)
+        self.table[row][col] = _Formula(self._prepare_formula(formula), cell_format)
 
     def add_long_table(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> None:
         """``add_table`` for a range of many rows: XlsxWriter's ``add_table`` visits every cell of
@@ -113,7 +111,7 @@ class FormulaSheet(Worksheet):
         table = next(t for t in self.tables if t.get("name") == table_name)
         by_name = {c["name"]: c for c in table["columns"]}
         for name, formula in formulas.items():
-            by_name[name]["formula"] = _strip(formula)
+            by_name[name]["formula"] = self._prepare_formula(formula, True)   # as add_table would
 
     def _write_cell(self, row: int, col: int, cell) -> None:
         if type(cell) is not _Formula:
@@ -122,7 +120,7 @@ class FormulaSheet(Worksheet):
         if self._progress is not None and col == self._progress_col and row % self._progress[1] == 0:
             self._progress[0](row, self._last_row)
         parts = self._rendered.get(id(cell))
-        if parts is None:             # once per formula text, and once for a whole shared group's members
+        if parts is None:             # rendered once for all the members of a shared group
             style = f' s="{cell.format._get_xf_index()}"' if cell.format is not None else ""
             if cell.si is None:
                 body = f"<f>{cell.text.translate(_ESCAPES)}</f>"
@@ -137,7 +135,12 @@ class FormulaSheet(Worksheet):
 
 
 class FormulaWorkbook(xlsxwriter.Workbook):
-    """A workbook whose sheets are :class:`FormulaSheet` (not in constant-memory mode: shared
-    groups are written when the workbook closes)."""
+    """A workbook whose sheets are :class:`FormulaSheet` (never in constant-memory mode: the
+    shared groups are written when the workbook closes, not row by row)."""
 
     worksheet_class = FormulaSheet
+
+    def __init__(self, filename, options: dict | None = None):
+        if (options or {}).get("constant_memory"):
+            raise ValueError("FormulaWorkbook does not work in constant_memory mode")
+        super().__init__(filename, options)
