@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__, jobs
 from .core import clock
 from .core.errors import InvalidValue, LedgerError
+from .core.schema import PLAIN_SPARE_ROWS
 from .jobs.errors import describe
 from .web import DEFAULT_HOST, DEFAULT_PORT  # plain constants: the web stack itself loads only for serve
 
@@ -110,9 +111,12 @@ def _finish(args, result: jobs.JobResult, text) -> int:
 
 # -- commands ----------------------------------------------------------------------------------
 def cmd_template(args) -> int:
-    r = jobs.template(args.path, force=args.force, plain=args.plain, source=args.source, progress=_progress(args))
+    r = jobs.template(args.path, force=args.force, plain=args.plain, source=args.source, spare=args.spare,
+                      progress=_progress(args))
     kind = "可在任何电子表格软件中计算的台账（原生公式）" if args.plain else "空白台账模板"
     extra = f"，已从 {args.source} 复制工单和其他工作表（原台账未改动）" if r.data["from"] else ""
+    if args.plain:
+        extra += f"；表格内预留 {r.data['spare']:,} 行空白行，新工单填入即自动计算"
     print(f"已生成{kind}：{args.path}{extra}")
     return 0
 
@@ -402,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="计算列用原生公式（WPS、LibreOffice、未装加载项的 Excel 都能计算），含“日历”表")
     c.add_argument("--from", dest="source", metavar="LEDGER",
                    help="与 --plain 一起用：把已有台账的工单和其他工作表复制进去（原台账只读）")
+    c.add_argument("--spare", type=_count, metavar="N",
+                   help=f"与 --plain 一起用：在最后一张工单下方预留的空白行数（默认 {PLAIN_SPARE_ROWS}），"
+                        "这些行已带公式、下拉选项和底色，新工单填入即自动计算")
 
     c = command("sample", "生成虚构的样例台账（人员和企业均为虚构），同一种子结果相同", cmd_sample)
     c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）；已存在时不覆盖，除非加 --force")
@@ -503,6 +510,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"“{text}”不是整数") from None
     if not 1 <= v <= 1_000_000:
         raise argparse.ArgumentTypeError(f"“{text}”应在 1 到 1000000 之间")
+    return v
+
+
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是整数") from None
+    if not 0 <= v <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"“{text}”应在 0 到 1000000 之间")
     return v
 
 

@@ -301,6 +301,8 @@ def main() -> None:
     print(table)
     print(f"load average (1 min) during the run: {load}", file=sys.stderr)
     if not args.no_report:
+        previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
+        kept = previous[previous.find("\n## ") + 1:] if "\n## " in previous else ""   # other scripts' sections
         REPORT.write_text(
             "# 性能基准（scripts/bench.py）\n\n"
             f"机器：{machine()}。运行期间的 1 分钟平均负载：{load}（负载高于核数时，各进程互相争用 CPU，"
@@ -314,7 +316,7 @@ def main() -> None:
             "全部工单），它的写入下限因此是 Rust 写入库写同样两张表的时间（writer reference (Rust, archive)）。"
             "目标（issue #16）：bulletin、assess ≤ 1.5 倍读取下限，compute --json、dispatch ≤ 2 倍，archive、compute --out"
             " ≤ 1.2 倍（读取 + 写入）；峰值内存 10 万行 < 1 GB，100 万行 < 4 GB；浏览器端 /api/bulletin 在台账已读入内存时"
-            " ≤ 0.5 秒（10 万行）。\n\n" + table + "\n", encoding="utf-8")
+            " ≤ 0.5 秒（10 万行）。\n\n" + table + "\n" + ("\n" + kept if kept else ""), encoding="utf-8")
         print(f"\nwritten to {REPORT}", file=sys.stderr)
 
 

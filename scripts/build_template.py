@@ -11,6 +11,7 @@ semantically: sheets, cells, formulas, drop-downs, tables, highlighting — not 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import tempfile
 from pathlib import Path
@@ -25,9 +26,15 @@ SHOWN = ("工单编号", "派单时间", "时限类型", "延期1工作日", "�
          "办理期限", "材料截止", "状态", "是否及时", "提示")
 
 
+# two tickets a clerk types into the first empty rows after the ledger was built (the picture's
+# last rows): computed at once, like every ticket above them
+TYPED = (("DS2026000001", "2026-01-04 10:20", "紧急"), ("DS2026000002", "2026-01-05 09:05", "一般"))
+
+
 def picture(png: Path = PICTURE) -> None:
-    """The plain ledger built from the bundled sample, opened and computed by LibreOffice
-    (soffice → PDF → pdftoppm), a readable subset of columns: docs/images/plain_ledger.png."""
+    """The plain ledger built from the bundled sample, two tickets typed into its first empty rows
+    (input columns only), opened and computed by LibreOffice (soffice → PDF → pdftoppm), a
+    readable subset of columns: docs/images/plain_ledger.png."""
     import openpyxl
 
     from jsjb.core import schema as S
@@ -55,9 +62,17 @@ def picture(png: Path = PICTURE) -> None:
         rows = sorted(int(r) - 2 for r in ledger.tickets.loc[pick, "_row"])
         sheets["工单台账"] = sheets["工单台账"].iloc[rows].reset_index(drop=True)
         plain = work / "plain.xlsx"
-        write_plain_ledger(plain, sheets, params=params, as_of=sample.as_of.to_pydatetime())
+        write_plain_ledger(plain, sheets, params=params, as_of=sample.as_of.to_pydatetime(), spare=4)
         wb = openpyxl.load_workbook(plain)         # a throw-away copy for the picture only
         ws = wb["工单台账"]
+        header = [c.value for c in ws[1]]
+        for k, (tid, sent, kind) in enumerate(TYPED):            # typed: input cells only
+            row = len(rows) + 2 + k
+            ws.cell(row, header.index(S.ID) + 1, tid)
+            ws.cell(row, header.index(S.DISPATCHED) + 1, dt.datetime.fromisoformat(sent)).number_format = \
+                "yyyy-mm-dd hh:mm"
+            ws.cell(row, header.index(S.LIMIT_TYPE) + 1, kind)
+            ws.cell(row, header.index(S.ENTERPRISE) + 1, "东胜区热力有限责任公司")
         for dim in list(ws.column_dimensions.values()):      # one entry per column, not per group
             dim.max = dim.min
         for idx, cell in enumerate(ws[1], start=1):

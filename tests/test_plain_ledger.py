@@ -15,6 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import clerk
 import openpyxl
 import pandas as pd
 import pytest
@@ -71,9 +72,16 @@ def _moment(v) -> str | None:
 
 
 def mismatches(core: dict[int, dict], plain: dict[int, dict]) -> list[str]:
+    """Every row the core computes, compared with the formulas' values in the same row; a row
+    without 工单编号 shows nothing (CONTRACT §3: jsjb check reports it), and so does every row
+    the core skips as blank."""
     bad = []
     for row, t in core.items():
         p = plain[row]
+        if t["id"] in (None, ""):
+            if any(v not in (None, "") for v in p.values()):
+                bad.append(f"row {row} without 工单编号 shows {p}")
+            continue
         got = {
             "deadline": _moment(p[S.DEADLINE]),
             "materials_due": _moment(p[S.MATERIALS_DUE]),
@@ -211,12 +219,12 @@ def edge_sheets(holidays=()) -> dict:
     return {S.SHEET_TICKETS: frame, S.SHEET_HOLIDAYS: hol}
 
 
-def _edge(tmp: Path, name: str, holidays=(), params: Params | None = None):
+def _edge(tmp: Path, name: str, holidays=(), params: Params | None = None, spare: int = S.PLAIN_SPARE_ROWS):
     source = tmp / f"{name}_src.xlsx"
     write_ledger(source, edge_sheets(holidays), params=params)
     sheets, read_params = read_ledger_sheets(source)
     plain = tmp / f"{name}.xlsx"
-    write_plain_ledger(plain, sheets, params=read_params, as_of=AS_OF)
+    write_plain_ledger(plain, sheets, params=read_params, as_of=AS_OF, spare=spare)
     return source, plain
 
 
@@ -236,7 +244,7 @@ def test_edge_cases_equal_core(tmp_path):
 
 
 def test_pasting_next_years_notice_extends_the_calendar(tmp_path):
-    source, plain = _edge(tmp_path, "y2027", holidays=NOTICE_2027)
+    source, plain = _edge(tmp_path, "y2027", holidays=NOTICE_2027, spare=20)
     core, values = compare(source, plain, tmp_path, AS_OF)
     by_id = {t["id"]: values[r] for r, t in core.items()}
     assert isinstance(by_id["跨入2027"][S.DEADLINE], dt.datetime)
@@ -270,13 +278,35 @@ def _set_param(path: Path, code: str, value: float | str) -> None:
 @pytest.mark.parametrize("code,value", [("limit_normal", 7), ("materials_hours", 24), ("warning_hours", 240),
                                         ("count_start_day", "是"), ("hold_allowed", "否"), ("reply_hours", 1)])
 def test_parameter_changed_on_the_sheet(tmp_path, code, value):
-    source, plain = _edge(tmp_path, "p")
+    source, plain = _edge(tmp_path, "p", spare=20)
     _set_param(plain, code, value)                                     # the sheet, not the generator
     changed = tmp_path / "src_changed.xlsx"
     write_ledger(changed, edge_sheets(), params=Params({code: value}))   # the core reads the same value
     core, _ = compare(changed, plain, tmp_path, AS_OF)
     default = core_json(source, AS_OF)
     assert any(core[r] != default[r] for r in core), f"{code}={value} changed nothing"
+
+
+def _prepared_rows(ws) -> int:
+    """The last row whose computed and helper columns all hold their formula for that row (each
+    row's own formula, as every reader expands the shared formulas)."""
+    cols = {name: PLAIN_COLUMNS.index(name) + 1 for name in (*S.COMPUTED_COLUMNS, *HELPERS)}
+    last = 1
+    for r, row in enumerate(ws.iter_rows(min_row=2, max_col=len(PLAIN_COLUMNS), values_only=True), start=2):
+        want = row_formulas(r)
+        got = {name: row[j - 1] for name, j in cols.items()}
+        if all(v is None for v in got.values()):
+            break
+        assert got == {name: "=" + want[name] for name in cols}, f"row {r}"
+        last = r
+    return last
+
+
+def _ranges(ws) -> tuple[str, set[str], set[str]]:
+    """The table's range, the drop-downs' and the highlighting's ranges."""
+    dv = {str(r) for v in ws.data_validations.dataValidation for r in v.sqref.ranges}
+    cf = {str(r) for c in ws.conditional_formatting for r in c.sqref.ranges}
+    return ws.tables["工单"].ref, dv, cf
 
 
 def test_workbook_structure(tmp_path):
@@ -288,24 +318,51 @@ def test_workbook_structure(tmp_path):
     ws = wb[S.SHEET_TICKETS]
     table = ws.tables["工单"]
     assert [c.name for c in table.tableColumns] == list(PLAIN_COLUMNS)
-    calc = {c.name: c.calculatedColumnFormula for c in table.tableColumns if c.calculatedColumnFormula}
-    assert set(calc) == set(S.COMPUTED_COLUMNS) | set(HELPERS)          # new rows get the formulas
-    assert ws["AE2"].value == "=" + row_formulas(2)[S.DEADLINE]
-    lists = {str(dv.sqref).split(":")[0] for dv in ws.data_validations.dataValidation if dv.type == "list"}
-    assert {"B2", "C2", "D2", "M2", "O2", "Z2", "AA2", "AB2"} <= lists
+    calc = {c.name: c.calculatedColumnFormula.attr_text for c in table.tableColumns if c.calculatedColumnFormula}
+    assert calc == {name: row_formulas(2)[name] for name in (*S.COMPUTED_COLUMNS, *HELPERS)}   # Excel fills new rows
+    # CONTRACT §3: at least 5,000 prepared rows, inside the table, with drop-downs and highlighting
+    assert S.PLAIN_SPARE_ROWS >= 5000
+    last = 1 + S.PLAIN_SPARE_ROWS
+    assert _prepared_rows(ws) == last
+    ref, dv, cf = _ranges(ws)
+    assert ref == f"A1:AO{last}"
+    assert {"B2", "C2", "D2", "I2", "M2", "O2", "R2", "Z2", "AA2", "AB2"} <= {r.split(":")[0] for r in dv}
+    assert all(r.endswith(str(last)) for r in dv) and cf == {f"A2:AJ{last}"}
     rules = [r.formula[0] for rs in ws.conditional_formatting._cf_rules.values() for r in rs]
     assert rules == ['$AH2="超期未办结"', '$AH2="临期"', '$AH2="挂单中"']
     names = set(wb.defined_names)
     assert {N_AS_OF, N_COVERED} | {param_name(p.code) for p in PARAMETERS} <= names
-    text = " ".join(ws["AE2"].value for ws in [ws])
+    text = " ".join(row_formulas(2).values())
     for banned in ("JSJB_", "ANCHORARRAY", "LAMBDA", "LET(", "_xlfn", "TEXTJOIN", "XLOOKUP", "FILTER("):
         assert banned not in text
-    with zipfile.ZipFile(path) as z:                                    # no cached 0 for LibreOffice to show
-        xml = z.read("xl/worksheets/sheet1.xml").decode()
-        assert "<f>" in xml and not re.search(r"</f><v>", xml)
+    for name, formula in row_formulas(2).items():          # a row without 工单编号 costs one comparison
+        assert formula.startswith('IF($A2="","",'), name
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
+    for part, xml in parts.items():                          # no cached 0 for LibreOffice to show
+        assert not re.search(r"(</f>|<f [^>]*/>)<v>", xml), part
+    tickets = parts["xl/worksheets/sheet1.xml"]             # each column's formula is stored once
+    assert len(re.findall(r'<f t="shared" ref="', tickets)) == len(S.COMPUTED_COLUMNS) + len(HELPERS)
+    assert tickets.count("<f>") == 0
+    assert tickets.count("日历累计") == sum(f.count("日历累计") for f in row_formulas(2).values())
     help_text = "\n".join(str(r[0]) for r in wb[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
-    for word in ("统计时点", "已收录至", "jsjb check", "48小时", "3小时", "做不到"):
+    for word in ("统计时点", "已收录至", "jsjb check", "48小时", "3小时", "做不到", f"{S.PLAIN_SPARE_ROWS:,} 行"):
         assert word in help_text, word
+    assert "复制上一行" not in help_text
+
+
+def test_from_ledger_prepares_spare_rows_below_the_last_ticket(tmp_path):
+    source = tmp_path / "src.xlsx"
+    write_ledger(source, edge_sheets())                      # 31 tickets and a blank row among them
+    n = len(EDGE) + 1
+    for spare, last in ((None, 1 + n + S.PLAIN_SPARE_ROWS), (7, 1 + n + 7), (0, 1 + n)):
+        plain = tmp_path / f"plain_{spare}.xlsx"
+        _cli_template(plain, "--plain", "--from", source, *(("--spare", spare) if spare is not None else ()))
+        ws = openpyxl.load_workbook(plain)[S.SHEET_TICKETS]
+        assert ws.cell(1 + n, 1).value == EDGE[-1][0]        # the last ticket, then the prepared rows
+        assert _prepared_rows(ws) == last, spare
+        ref, dv, cf = _ranges(ws)
+        assert ref == f"A1:AO{last}" and cf == {f"A2:AJ{last}"} and all(r.endswith(str(last)) for r in dv)
 
 
 def test_help_numbers_follow_the_parameters(tmp_path):
@@ -313,3 +370,109 @@ def test_help_numbers_follow_the_parameters(tmp_path):
     write_plain_ledger(path, params=Params({"materials_hours": 36, "reply_hours": 2}))
     text = "\n".join(str(r[0]) for r in openpyxl.load_workbook(path)[S.SHEET_HELP].iter_rows(values_only=True) if r[0])
     assert "期限前36小时" in text and "转办后2小时" in text
+
+
+# -- a clerk at work: typing, inserting, deleting, sorting; LibreOffice saving in between --------------
+def _cli_template(*argv) -> None:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["template", *map(str, argv)])
+    assert code == 0, buf.getvalue()
+
+
+def _edge_tickets(prefix: str = "") -> list[dict]:
+    """The EDGE table as rows a clerk types (input columns only)."""
+    return [{S.ID: prefix + tid, S.DISPATCHED: sent, S.LIMIT_TYPE: kind, S.ENTERPRISE: "测试企业", **extra}
+            for tid, sent, kind, extra in EDGE]
+
+
+def _sample_tickets(rows: int, seed: int, prefix: str) -> list[dict]:
+    """Tickets of another sample, renamed: what arrives after the ledger was built."""
+    frame = generate(rows, 2025, seed).sheets[S.SHEET_TICKETS]
+    out = []
+    for record in frame.to_dict("records"):
+        typed = {k: (None if v is None or v is pd.NaT or (isinstance(v, float) and v != v) else v)
+                 for k, v in record.items() if k in S.INPUT_NAMES}
+        typed[S.ID] = prefix + str(typed[S.ID])
+        out.append(typed)
+    return out
+
+
+def _at_work(book: clerk.Ledger, typed: list[dict], insert_at: int, inserted: dict, *, delete_at: int | None = None,
+             sort_desc: bool | None = None) -> dict[str, int]:
+    """Type ``typed`` into the first empty rows, insert a row above ``insert_at`` and type ``inserted``
+    into it, then delete row ``delete_at`` and sort by 派单时间 when asked; returns where the typed
+    tickets were before the sort (for the test's messages)."""
+    first = book.last_ticket_row() + 1
+    rows = {}
+    for k, ticket in enumerate(typed):
+        book.type_ticket(first + k, ticket)
+        rows[ticket[S.ID]] = first + k
+    book.insert_row(insert_at)
+    book.type_ticket(insert_at, inserted)
+    rows[inserted[S.ID]] = insert_at
+    if delete_at is not None:
+        book.delete_row(delete_at)
+    if sort_desc is not None:
+        book.sort(S.DISPATCHED, descending=sort_desc)
+    return rows
+
+
+def _check(edited: Path, tmp: Path, as_of: dt.datetime, ids: list[str]) -> Path:
+    """LibreOffice recalculates ``edited``; every row equals the core on the same file; the typed ids
+    are among the computed tickets. Returns LibreOffice's saved copy."""
+    core = core_json(edited, as_of)
+    saved = recalculated(edited, tmp)
+    values = plain_values(saved)
+    bad = mismatches(core, values)
+    assert not bad, f"{len(bad)} mismatches, e.g.:\n" + "\n".join(bad[:15])
+    computed = {t["id"]: values[r] for r, t in core.items()}
+    for tid in ids:
+        assert tid in computed, tid
+        assert computed[tid][S.STATUS] not in (None, ""), (tid, computed[tid])
+    return saved
+
+
+def test_clerk_types_into_a_from_ledger_inserts_sorts_and_libreoffice_saves(tmp_path):
+    """`template --plain --from`: tickets typed below the last one, into a row inserted mid-table,
+    after deleting a row and sorting — computed by LibreOffice as the core computes them; then the
+    same again on the file as LibreOffice saved it (its own formulas, no calculated columns)."""
+    old = tmp_path / "old.xlsx"
+    write_ledger(old, generate(300, 2025).sheets)
+    plain = tmp_path / "plain.xlsx"
+    _cli_template(plain, "--plain", "--from", old, "--spare", 80)
+    book = clerk.Ledger(plain)
+    assert book.last_row() == 301 + 80 and book.last_ticket_row() == 301
+    book.set_as_of(AS_OF)
+    typed = _edge_tickets("新")
+    inserted = {**typed[0], S.ID: "插入行工单"}
+    _at_work(book, typed, insert_at=120, inserted=inserted, delete_at=40, sort_desc=True)
+    edited = book.save(tmp_path / "edited.xlsx")
+    saved = _check(edited, tmp_path / "lo1", AS_OF, [t[S.ID] for t in typed] + ["插入行工单"])
+
+    again = clerk.Ledger(saved)                      # LibreOffice's file: type, insert, sort once more
+    ref, dv, cf = _ranges(again.ws)                  # it kept the table, drop-downs and highlighting
+    last = 1 + 300 + 80                              # (one row inserted, one deleted)
+    assert ref == f"A1:AO{last}" and cf == {f"A2:AJ{last}"} and all(r.endswith(str(last)) for r in dv)
+    more = _sample_tickets(25, 7, "续")
+    _at_work(again, more, insert_at=200, inserted={**more[0], S.ID: "再插入"}, sort_desc=False)
+    edited = again.save(tmp_path / "edited2.xlsx")
+    _check(edited, tmp_path / "lo2", AS_OF, [t[S.ID] for t in more] + ["再插入"])
+
+
+def test_clerk_types_into_a_blank_template_then_libreoffice_saves(tmp_path):
+    blank = tmp_path / "blank.xlsx"
+    _cli_template(blank, "--plain", "--spare", 60)
+    book = clerk.Ledger(blank)
+    assert book.last_row() == 61 and book.last_ticket_row() == 1
+    book.set_as_of(AS_OF)
+    typed = _edge_tickets()
+    _at_work(book, typed, insert_at=10, inserted={**typed[5], S.ID: "插入行工单"})
+    edited = book.save(tmp_path / "edited.xlsx")
+    saved = _check(edited, tmp_path / "lo1", AS_OF, [t[S.ID] for t in typed] + ["插入行工单"])
+
+    again = clerk.Ledger(saved)
+    more = _sample_tickets(15, 3, "续")
+    _at_work(again, more, insert_at=5, inserted={**more[1], S.ID: "再插入"}, delete_at=20, sort_desc=False)
+    edited = again.save(tmp_path / "edited2.xlsx")
+    _check(edited, tmp_path / "lo2", AS_OF, [t[S.ID] for t in more] + ["再插入"])

@@ -17,6 +17,7 @@ SHEET_ADJUSTMENTS = "加减分"
 SHEET_MANUAL = "考核录入"
 SHEET_HELP = "使用说明"
 AS_OF_NAME = "统计时点"   # the named cell (参数!J1) the status columns of both ledger variants judge at
+PLAIN_SPARE_ROWS = 5000   # the plain ledger's rows prepared below the last ticket (CONTRACT §3: at least 5,000; --spare)
 SHEETS = (
     SHEET_TICKETS, SHEET_ENTERPRISES, SHEET_HOLIDAYS, SHEET_PARAMS,
     SHEET_ADJUSTMENTS, SHEET_MANUAL, SHEET_HELP,

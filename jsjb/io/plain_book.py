@@ -17,37 +17,46 @@ How the deadline arithmetic of R1–R3 becomes spreadsheet formulas:
   (``参数_<code>``, the sheet's column “公式取值”: the value, or the default where 值 is empty).
 - The moment statuses are judged at is the named cell ``统计时点`` (default ``=NOW()``).
 
-Every formula is generated here; one formula per row inside the Excel table 工单, so new rows
-get them. Functions used: IF, AND, OR, NOT, ISNUMBER, ISTEXT, INDEX, MATCH, INT, MOD, YEAR,
-DATE, WEEKDAY, EDATE, NOW, COUNTA, COUNTIFS, IFERROR, LOWER, TRIM, VALUE, MID — all in WPS's list.
+Every formula is generated here. Functions used: IF, AND, OR, NOT, ISNUMBER, ISTEXT, INDEX,
+MATCH, INT, MOD, YEAR, DATE, WEEKDAY, EDATE, NOW, SUM, COUNTIFS, IFERROR, LOWER, TRIM, VALUE, MID
+— all in WPS's list.
 
-Formula cells are written without a cached result, so every program computes them on opening
-(LibreOffice would otherwise show XlsxWriter's cached 0 until a hard recalculation).
+New tickets (issue #21): the computed columns hold their formula in every row of the Excel table
+工单, which reaches ``spare`` rows (default 5,000, ``--spare``) below the last ticket; the
+drop-downs and the highlighting cover the same rows. A row without 工单编号 shows "" and costs
+one comparison (every formula tests the id first), so a clerk types a ticket into the next empty
+row in any program and sees it computed; each formula refers to its own row and to named cells
+only, so inserting (Excel and WPS tables fill the new row), sorting and deleting rows keep every
+row right, also in the copy LibreOffice saves (which keeps the table and the formulas but drops
+the table's calculated-column definitions).
+
+Each column's formula is written once, as a shared formula over all its rows
+(:mod:`jsjb.io.formula_sheet`), without a cached result: every program computes it on opening
+(LibreOffice would otherwise show XlsxWriter's cached 0 until a hard recalculation), and writing
+costs about as much as writing the same number of values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..core import codes as C
 from ..core import schema as S
 from ..core.calendar import WorkCalendar, day_number
-from ..core.errors import LedgerError
+from ..core.errors import InvalidValue, LedgerError
 from ..core.ledger import parse_params
 from ..core.params import BOOL, FALSE_WORDS, LIMIT_CODES, NUMBER, PARAMETERS, TRUE_WORDS, Params, display
 from ..core.timeconv import to_timestamps
+from .formula_sheet import FormulaWorkbook
 from .ledger_book import (
     TABLE_NAME,
-    VALIDATION_ROWS,
     computed_help,
     formats,
     highlight_help,
@@ -57,13 +66,22 @@ from .ledger_book import (
     ticket_columns,
     write_help,
     write_other_sheets,
-    write_rows,
 )
-from .writer import WORKBOOK_OPTIONS, atomic_path
+from .writer import WORKBOOK_OPTIONS, _column_values, atomic_path
 
 SHEET_CALENDAR = "日历"
 CALENDAR_FIRST = dt.date(2004, 1, 1)
 CALENDAR_UNTIL = 2035          # last year of the 日历 sheet (weekday rule where no holiday data)
+EXCEL_1970 = 25569             # Excel's serial number of 1970-01-01 (day number 0 of jsjb.core.calendar)
+SPARE_ROWS = S.PLAIN_SPARE_ROWS  # rows prepared below the last ticket (CONTRACT §3; --spare)
+MAX_ROWS = 1_048_576           # rows of a worksheet
+PROGRESS_ROWS = 10_000         # rows between two progress lines
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
 
 # named cells and ranges
 N_AS_OF = S.AS_OF_NAME
@@ -99,11 +117,11 @@ def row_formulas(row: int) -> dict[str, str]:
     """The formula of every computed and helper column for Excel row ``row`` (1-based).
 
     The same formula, with the row number changed, fills the whole column: it is the table's
-    calculated-column formula."""
+    calculated-column formula, written once as a shared formula (:mod:`jsjb.io.formula_sheet`).
+    Every formula refers to its own row (and to named cells elsewhere) only, so rows may be
+    inserted, sorted and deleted; a row whose 工单编号 is empty shows "" without any further work."""
     c = {name: f"{letter}{row}" for name, letter in _letters().items()}
     P = param_name  # noqa: N806
-    first, last = xl_col_to_name(0), xl_col_to_name(len(S.INPUT_NAMES) - 1)
-    blank = f"COUNTA(${first}{row}:${last}{row})=0"
     ds, lt, legal = c[S.DISPATCHED], c[S.LIMIT_TYPE], c[S.LEGAL_DATE]
     hs, he = c[S.HOLD_START], c[S.HOLD_END]
     e1, e2 = c[H_EXT1], c[H_EXT2]
@@ -140,10 +158,10 @@ def row_formulas(row: int) -> dict[str, str]:
     f[H_EXT1] = valid_days(c[S.EXT1_DAYS])
     f[H_EXT2] = valid_days(c[S.EXT2_DAYS])
     # R2/R3: running count of the base deadline (法定: of the legal date itself)
-    f[H_BASE] = (f'IF({blank},"",IF(NOT(ISNUMBER({ds})),"缺少派单时间",'
+    f[H_BASE] = (f'IF(NOT(ISNUMBER({ds})),"缺少派单时间",'
                  f'IF({lt}="法定",IF(NOT(ISNUMBER({legal})),"缺少法定期限",' + covered(legal, cum(legal)) + "),"
                  f'IF(NOT({known}),IF({lt}="","缺少时限类型","时限类型有误"),'
-                 + covered(ds, f"{cum(ds)}-IF({P('count_start_day')},{work(ds)},0)+{limit}") + "))))")
+                 + covered(ds, f"{cum(ds)}-IF({P('count_start_day')},{work(ds)},0)+{limit}") + ")))")
     # R4 + R6: the deadline day = base moved by extensions and hold (a 法定 date unmoved stays itself)
     shift = f"{e1}+{e2}+{hold}"
     f[H_DAY] = (f"IF(ISTEXT({base}),{base},IF(ISTEXT({hold}),{hold},"
@@ -156,17 +174,19 @@ def row_formulas(row: int) -> dict[str, str]:
     f[S.REPLY_DUE] = f'IF(ISNUMBER({fw}),{fw}+{P("reply_hours")}/24,IF({fw}="","","转办时间有误"))'
     # statuses (order of precedence of RULES.md)
     now, ret, closed = N_AS_OF, c[S.RETURNED], c[S.CLOSED]
-    f[S.STATUS] = (f'IF({blank},"",IF(AND(ISNUMBER({ret}),{ret}<={now}),"{S.ST_RETURNED}",'
+    f[S.STATUS] = (f'IF(AND(ISNUMBER({ret}),{ret}<={now}),"{S.ST_RETURNED}",'
                    f'IF(AND({P("hold_allowed")},ISNUMBER({hs}),{hs}<={now},OR(NOT(ISNUMBER({he})),{he}>{now})),'
                    f'"{S.ST_ON_HOLD}",'
                    f'IF(AND(ISNUMBER({closed}),{closed}<={now}),"{S.ST_CLOSED}",'
                    f'IF(NOT(ISNUMBER({dl})),"{S.ST_INVALID}",'
                    f'IF({dl}<{now},"{S.ST_OVERDUE}",'
-                   f'IF({dl}-{P("warning_hours")}/24<={now},"{S.ST_DUE_SOON}","{S.ST_OPEN}")))))))')
+                   f'IF({dl}-{P("warning_hours")}/24<={now},"{S.ST_DUE_SOON}","{S.ST_OPEN}"))))))')
     f[S.TIMELY] = (f'IF(AND(ISNUMBER({closed}),{closed}<={now},ISNUMBER({dl}),'
                    f'NOT(AND(ISNUMBER({ret}),{ret}<={now}))),IF({closed}<={dl},"是","否"),"")')
     f[S.FLAGS] = _flags_formula(c, reach, now)
-    return f
+    # a row without 工单编号 shows nothing, and costs one comparison: the id is tested first
+    no_id = f'${c[S.ID]}=""'
+    return {name: f'IF({no_id},"",{f[name]})' for name in (*S.COMPUTED_COLUMNS, *HELPERS)}
 
 
 def _flags_formula(c: dict[str, str], reach, now: str) -> str:
@@ -271,24 +291,28 @@ def read_ledger_sheets(path: str | os.PathLike) -> tuple[dict[str, pd.DataFrame 
 
 
 def _typed(col: pd.Series, kind: str) -> pd.Series:
-    """Text cells → dates / numbers where they parse; anything else stays the original text."""
-    values = col.astype(object).where(col.notna(), None)
-    values = values.map(lambda v: None if v is None or str(v).strip() == "" else v)
+    """Text cells → dates / numbers where they parse; anything else stays the original text, and
+    blank cells are missing. Whole columns at once: a column whose every filled cell parses comes
+    back typed (``datetime64``, ``float64``), one with unreadable cells as objects (the parsed
+    values beside the original text of the others)."""
+    text = col.astype(object)
+    blank = col.isna().to_numpy() | (col.astype("string").str.strip().fillna("") == "").to_numpy()
     if kind in (S.DATETIME, S.DATE):
-        times, bad = to_timestamps(values)
+        times, bad = to_timestamps(col.where(~blank, None).reset_index(drop=True))
         if kind == S.DATE:
             times = times.dt.normalize()
-        return pd.Series([v if b else (None if pd.isna(t) else t.to_pydatetime())
-                          for v, t, b in zip(values, times, bad)], dtype=object)
-    if kind in (S.DAYS, "number"):
-        nums = pd.to_numeric(values, errors="coerce")
-        return pd.Series([None if v is None else (_num(n) if not pd.isna(n) else v)
-                          for v, n in zip(values, nums)], dtype=object)
-    return values
-
-
-def _num(n: float):
-    return int(n) if float(n).is_integer() else float(n)
+        typed = times.set_axis(col.index)
+    elif kind in (S.DAYS, "number"):
+        typed = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
+        bad = typed.isna().to_numpy() & ~blank
+    else:
+        return text.where(~blank, None)
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return typed
+    mixed = typed.astype(object).where(typed.notna(), None)
+    mixed[bad] = text[bad]
+    return mixed
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -311,21 +335,27 @@ def _builtin_days(until: int) -> tuple[np.ndarray, dict[int, str], frozenset[int
 
 def write_plain_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame | None] | None = None, *,
                        params: Params | None = None, as_of: dt.datetime | pd.Timestamp | None = None,
-                       calendar_until: int = CALENDAR_UNTIL) -> Path:
+                       calendar_until: int = CALENDAR_UNTIL, spare: int = SPARE_ROWS,
+                       progress: Progress = _quiet) -> Path:
     """Write the plain ledger at ``path`` (atomically): the ledger of CONTRACT §1 whose computed
     columns are native formulas (see the module's doc). ``sheets`` as for
     :func:`jsjb.io.ledger_book.write_ledger` (e.g. from :func:`read_ledger_sheets`); ``params``
     fills the 参数 sheet; ``as_of`` fixes the named cell 统计时点 (default: the formula =NOW());
-    ``calendar_until`` is the last year of the 日历 sheet."""
+    ``calendar_until`` is the last year of the 日历 sheet; ``spare``: rows ready for new tickets
+    below the last one (formulas, drop-downs, highlighting, inside the table); ``progress``
+    receives a line per sheet and per block of rows."""
     sheets = sheets or {}
     params = params if params is not None else Params()
     tickets = sheets.get(S.SHEET_TICKETS)
     n = 0 if tickets is None else len(tickets)
     if calendar_until < 2026:
         raise ValueError("calendar_until must be at least 2026")
+    if spare < 0 or n + spare + 1 > MAX_ROWS:
+        raise InvalidValue("预留空白行（--spare）", str(spare),
+                           f"应在 0 到 {MAX_ROWS - 1 - n} 之间：{n} 张工单加表头和空白行不能超过工作表的 {MAX_ROWS:,} 行")
 
     def write(tmp: str) -> None:
-        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": False})
+        wb = FormulaWorkbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": False})
         wb.set_properties({"title": "接诉即办工单台账（通用公式版）", "subject": "12345热线工单台账",
                            "comments": "由 jsjb 生成：计算列为 Excel、WPS、LibreOffice 通用的普通公式"})
         f = formats(wb)
@@ -335,19 +365,25 @@ def write_plain_ledger(path: str | os.PathLike, sheets: dict[str, pd.DataFrame |
         f["label"] = wb.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1})
         f["setting"] = wb.add_format({"num_format": "yyyy-mm-dd hh:mm", "bg_color": "#FFF2CC", "border": 1})
         f["setting_d"] = wb.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1})
-        _plain_tickets_sheet(wb, f, tickets, n)
+        _plain_tickets_sheet(wb, f, tickets, n, spare, progress)
+        progress("写入承办企业、节假日、参数、加减分、考核录入表")
         others = write_other_sheets(wb, f, sheets, params)
         _plain_params(wb, f, others[S.SHEET_PARAMS], as_of)
+        progress(f"写入{SHEET_CALENDAR}表（{CALENDAR_FIRST.year}–{calendar_until} 年每一天）")
         _calendar_sheet(wb, f, calendar_until)
-        write_help(wb, f, _plain_help(params, calendar_until))
+        write_help(wb, f, _plain_help(params, calendar_until, spare))
         wb.worksheets()[0].activate()
+        progress("保存文件（生成并压缩工作表）")
         wb.close()
-        _drop_cached_results(tmp)
 
     return atomic_path(Path(path), write)
 
 
-def _plain_tickets_sheet(wb, f, tickets: pd.DataFrame | None, n: int) -> None:
+def _plain_tickets_sheet(wb, f, tickets: pd.DataFrame | None, n: int, spare: int, progress: Progress) -> None:
+    """工单台账: the tickets' input cells, then every computed and helper column as one shared
+    formula over the tickets and ``spare`` rows below them; the Excel table 工单, the drop-downs
+    and the highlighting cover the same rows (2 … n + spare + 1), so a ticket typed into any of
+    them is inside the table, sorted and filtered with the others, and computed at once."""
     ws = ticket_columns(wb, f)
     cols = S.INPUT_COLUMNS
     first = len(cols)
@@ -355,29 +391,60 @@ def _plain_tickets_sheet(wb, f, tickets: pd.DataFrame | None, n: int) -> None:
     for k, name in enumerate(HELPERS):
         ws.set_column(h0 + k, h0 + k, 10, f["d"] if name == H_DAY else f["helper"])
     ws.set_row(0, 30)
-    rows = max(n, 1)
-    if n:
-        write_rows(ws, tickets, [c.name for c in cols], [f["d"] if c.kind == S.DATE else f["dt"] for c in cols])
+    last = max(n + spare, 1)             # 0-based index of the last prepared row (Excel row last + 1)
+    for lo in range(0, n, PROGRESS_ROWS):
+        hi = min(n, lo + PROGRESS_ROWS)
+        progress(f"写入{S.SHEET_TICKETS}：第 {lo + 1}–{hi} 张工单（共 {n} 张）")
+        _write_inputs(ws, tickets.iloc[lo:hi], lo + 1, f)
+    progress(f"写入{S.SHEET_TICKETS}：计算列公式（第 2–{last + 1} 行，其中预留空白行 {last - n} 行）")
     template = row_formulas(2)
     columns = [{"header": c.name, "header_format": f["head"]} for c in cols]
     for name in (*S.COMPUTED_COLUMNS, *HELPERS):
-        columns.append({"header": name, "formula": "=" + template[name],
+        columns.append({"header": name,
                         "header_format": f["helper_head"] if name in HELPERS else f["computed_head"]})
-    ws.add_table(0, 0, rows, len(PLAIN_COLUMNS) - 1, {"name": TABLE_NAME, "style": "Table Style Light 9",
-                                                       "columns": columns})
-    # XlsxWriter repeats the calculated-column formula text verbatim; A1 references move with the row
+    ws.add_long_table(0, 0, last, len(PLAIN_COLUMNS) - 1, {"name": TABLE_NAME, "style": "Table Style Light 9",
+                                                            "columns": columns})
+    ws.set_calculated_columns(TABLE_NAME, {name: template[name] for name in (*S.COMPUTED_COLUMNS, *HELPERS)})
     dt_cols = (S.DEADLINE, S.MATERIALS_DUE, S.REPLY_DUE)
-    order = (*S.COMPUTED_COLUMNS, *HELPERS)
-    for i in range(1, rows + 1):
-        fr = row_formulas(i + 1)
-        for name in order:
-            j = PLAIN_COLUMNS.index(name)
-            fmt = f["dt"] if name in dt_cols else f["d"] if name == H_DAY else f["helper"] if name in HELPERS else None
-            ws.write_formula(i, j, "=" + fr[name], fmt)
-    span = max(n + 1, VALIDATION_ROWS)
-    input_validations(ws, span)
-    highlight_statuses(wb, ws, PLAIN_COLUMNS.index(S.STATUS), span, first + len(S.COMPUTED_COLUMNS) - 1)
+    for name in (*S.COMPUTED_COLUMNS, *HELPERS):
+        fmt = f["dt"] if name in dt_cols else f["d"] if name == H_DAY else f["helper"] if name in HELPERS else None
+        ws.write_shared_formula(1, last, PLAIN_COLUMNS.index(name), template[name], fmt)
+    input_validations(ws, last)
+    highlight_statuses(wb, ws, PLAIN_COLUMNS.index(S.STATUS), last, first + len(S.COMPUTED_COLUMNS) - 1)
     ws.freeze_panes(1, 1)
+    ws.report_rows(lambda row, end: progress(f"保存{S.SHEET_TICKETS}：第 {row + 1}/{end + 1} 行"), PROGRESS_ROWS)
+
+
+def _write_inputs(ws, frame: pd.DataFrame, first_row: int, f) -> None:
+    """The input columns of ``frame`` from 0-based row ``first_row`` on, column by column: dates
+    as Excel serial numbers with the column's date format, numbers as numbers, text as text
+    (R20: never a formula), bool as 是/否; blank cells stay empty. Typed columns (``datetime64``,
+    numbers) are converted whole; only object columns are looked at cell by cell."""
+    epoch = np.datetime64("1899-12-30", "ns")
+    day = np.timedelta64(86_400_000_000_000, "ns")
+    for j, col in enumerate(S.INPUT_COLUMNS):
+        if col.name not in frame.columns:
+            continue
+        values = frame[col.name]
+        fmt = f["d"] if col.kind == S.DATE else f["dt"]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            serial = (values.to_numpy(dtype="datetime64[ns]") - epoch) / day
+            for i in np.flatnonzero(~np.isnan(serial)).tolist():
+                ws.write_number(first_row + i, j, serial[i], fmt)
+        elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            numbers = values.to_numpy(dtype="float64")
+            for i in np.flatnonzero(np.isfinite(numbers)).tolist():
+                ws.write_number(first_row + i, j, numbers[i])
+        else:
+            for i, v in enumerate(_column_values(values)):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(first_row + i, j, v)
+                elif isinstance(v, dt.datetime):
+                    ws.write_datetime(first_row + i, j, v, fmt)
+                else:
+                    ws.write_number(first_row + i, j, v)
 
 
 def _plain_params(wb, f, ws, as_of) -> None:
@@ -387,11 +454,11 @@ def _plain_params(wb, f, ws, as_of) -> None:
     ws.write_string(0, col, "公式取值", f["computed_head"])
     ws.set_column(col, col, 10)
     for i, p in enumerate(PARAMETERS, start=1):
-        ws.write_formula(i, col, _param_value_formula(p, i + 1))
+        ws.write_uncached_formula(i, col, _param_value_formula(p, i + 1))
         wb.define_name(param_name(p.code), f"='{S.SHEET_PARAMS}'!${xl_col_to_name(col)}${i + 1}")
     ws.write_string(0, 8, N_AS_OF, f["label"])
     if as_of is None:
-        ws.write_formula(0, 9, "=NOW()", f["setting"])
+        ws.write_uncached_formula(0, 9, "=NOW()", f["setting"])
     else:
         ws.write_datetime(0, 9, pd.Timestamp(as_of).to_pydatetime(), f["setting"])
     ws.write_string(1, 8, "统计时点：判断状态（超期、临期、挂单中、已办结）的时刻。默认=NOW()即当前时刻；"
@@ -409,44 +476,41 @@ def _calendar_sheet(wb, f, until: int) -> None:
         ws.write_string(0, j, h, f["head"] if j < 1 else f["computed_head"])
         ws.set_column(j, j, w, f["d"] if j == 0 else None)
     hol = f"'{S.SHEET_HOLIDAYS}'"
-    epoch = dt.datetime(1970, 1, 1)
-    year_row = 2                        # CALENDAR_FIRST is a 1 January
-    for i, d in enumerate(days, start=1):
-        r = i + 1
-        ws.write_datetime(i, 0, epoch + dt.timedelta(days=int(d)), f["d"])
-        if int(d) in special:
-            ws.write_string(i, 1, special[int(d)])
-        ws.write_formula(i, 2, f'=IFERROR(INDEX({hol}!$B:$B,MATCH(A{r},{hol}!$A:$A,0))&"","")')
-        ws.write_formula(i, 3, f'=IF(C{r}="工作日",1,IF(C{r}="休息日",0,IF(B{r}="工作日",1,'
-                               f'IF(B{r}="休息日",0,IF(WEEKDAY(A{r},2)<6,1,0)))))')
-        # running count without a row-to-row chain (deep chains defeat lazy evaluation on load):
-        # a year's first day sums from the top, the other days from their year's first day
-        if (epoch + dt.timedelta(days=int(d))).timetuple().tm_yday == 1:
-            year_row = r
-            ws.write_formula(i, 4, f"=SUM($D$2:D{r})")
-        else:
-            ws.write_formula(i, 4, f"=E{year_row}+SUM(D{year_row + 1}:D{r})")
-    last = len(days) + 1
+    last = len(days)                   # 0-based row of the last day
+    serials = days + EXCEL_1970       # Excel's serial number of each day (1900 date system)
+    for i, serial in enumerate(serials.tolist(), start=1):
+        ws.write_number(i, 0, serial, f["d"])
+    for d, kind in special.items():
+        ws.write_string(int(d - days[0]) + 1, 1, kind)
+    ws.write_shared_formula(1, last, 2, f'=IFERROR(INDEX({hol}!$B:$B,MATCH(A2,{hol}!$A:$A,0))&"","")')
+    ws.write_shared_formula(1, last, 3, '=IF(C2="工作日",1,IF(C2="休息日",0,IF(B2="工作日",1,'
+                                        'IF(B2="休息日",0,IF(WEEKDAY(A2,2)<6,1,0)))))')
+    # running count without a row-to-row chain (deep chains defeat lazy evaluation on load):
+    # a year's first day sums from the top, the other days from their year's first day
+    for year in range(CALENDAR_FIRST.year, until + 1):
+        r0 = day_number(dt.date(year, 1, 1)) - days[0] + 1          # 0-based row of 1 January
+        r1 = day_number(dt.date(year, 12, 31)) - days[0] + 1
+        ws.write_uncached_formula(r0, 4, f"=SUM($D$2:D{r0 + 1})")
+        ws.write_shared_formula(r0 + 1, r1, 4, f"=E${r0 + 1}+SUM(D${r0 + 2}:D{r0 + 2})")
     wb.define_name(N_CAL_FIRST, f"='{SHEET_CALENDAR}'!$A$2")
-    wb.define_name(N_CAL_WORK, f"='{SHEET_CALENDAR}'!$D$2:$D${last}")
-    wb.define_name(N_CAL_CUM, f"='{SHEET_CALENDAR}'!$E$2:$E${last}")
+    wb.define_name(N_CAL_WORK, f"='{SHEET_CALENDAR}'!$D$2:$D${last + 1}")
+    wb.define_name(N_CAL_CUM, f"='{SHEET_CALENDAR}'!$E$2:$E${last + 1}")
     # coverage per year (R1): built-in data, or at least one valid row of that year on 节假日
     for j, (h, w) in enumerate(zip(("年份", "内置数据", "节假日表行数", "已收录"), (8, 9, 12, 8)), start=6):
         ws.write_string(0, j, h, f["head"])
         ws.set_column(j, j, w)
     years = range(CALENDAR_FIRST.year, until + 1)
     for i, y in enumerate(years, start=1):
-        r = i + 1
         ws.write_number(i, 6, y)
         ws.write_string(i, 7, "是" if y in pkg_years else "否")
-        ws.write_formula(i, 8, "=" + "+".join(
-            f'COUNTIFS({hol}!$A:$A,">="&DATE(G{r},1,1),{hol}!$A:$A,"<"&DATE(G{r}+1,1,1),{hol}!$B:$B,"{k}")'
-            for k in S.HOLIDAY_KINDS))
-        ws.write_formula(i, 9, f'=IF(OR(H{r}="是",I{r}>0),"是","否")')
-    yl = len(years) + 1
+    yl = len(years)
+    ws.write_shared_formula(1, yl, 8, "=" + "+".join(
+        f'COUNTIFS({hol}!$A:$A,">="&DATE(G2,1,1),{hol}!$A:$A,"<"&DATE(G2+1,1,1),{hol}!$B:$B,"{k}")'
+        for k in S.HOLIDAY_KINDS))
+    ws.write_shared_formula(1, yl, 9, '=IF(OR(H2="是",I2>0),"是","否")')
     ws.write_string(0, 11, N_COVERED, f["label"])
-    ws.write_formula(0, 12, f'=IFERROR(DATE(INDEX($G$2:$G${yl},MATCH("否",$J$2:$J${yl},0))-1,12,31),'
-                            f"DATE({until},12,31))", f["setting_d"])
+    ws.write_uncached_formula(0, 12, f'=IFERROR(DATE(INDEX($G$2:$G${yl + 1},MATCH("否",$J$2:$J${yl + 1},0))-1,12,31),'
+                                     f"DATE({until},12,31))", f["setting_d"])
     ws.set_column(11, 11, 10)
     ws.set_column(12, 12, 12)
     wb.define_name(N_COVERED, f"='{SHEET_CALENDAR}'!$M$1")
@@ -462,17 +526,23 @@ def _calendar_sheet(wb, f, until: int) -> None:
     ws.freeze_panes(1, 1)
 
 
-def _plain_help(params: Params, until: int) -> list[str]:
+def _plain_help(params: Params, until: int, spare: int = SPARE_ROWS) -> list[str]:
     P = param_name  # noqa: N806
     return [
         "接诉即办工单台账（通用公式版）使用说明",
         "",
         "一、台账（工单台账表）",
-        "1. 每行一张工单，第1行为表头，请勿改动表头文字和右侧计算列的公式。在表格最后一行下方直接填写新工单，"
-        "表格自动扩展，计算列的公式随之带出（WPS、Excel 中；LibreOffice 中请向下复制上一行的计算列）。",
-        "2. 带下拉箭头的列请从下拉选项中选择；日期时间请按“2024-03-01 09:30”格式填写（须为日期，不能是文字）。",
-        "3. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
-        "4. 延期：每次延期填写申请时间和批准的工作日数；挂单：填写挂单开始和挂单结束时间。",
+        "1. 每行一张工单，第1行为表头，请勿改动表头文字和右侧计算列的公式。新工单直接填在已有工单下方的空行里："
+        f"生成台账时已在表格内预留 {spare:,} 行，计算列的公式、下拉选项和底色都已就绪，填入工单编号等内容即自动计算，"
+        "不需要复制公式；没有工单编号的行什么也不显示。",
+        "2. 排序、筛选、删除行都不影响计算（每行的公式只引用本行）。一般不必插入行：新工单填在下方空行，"
+        "需要按时间排列时按派单时间排序即可（空行总排在最后）。在表格中间插入行时，Excel、WPS 的表格会自动为新行"
+        f"带出计算列的公式；LibreOffice 不会，插入后请选中上一行的{S.DEADLINE}到{H_DAY}各列，向下填充到新行（Ctrl+D）。",
+        "3. 预留的空行快用完时，用命令 jsjb template 新台账.xlsx --plain --from 本台账.xlsx 重新生成一份"
+        f"（工单和其他各表原样带过去，另预留 {SPARE_ROWS:,} 行空行），或把最后一行的计算列向下填充。",
+        "4. 带下拉箭头的列请从下拉选项中选择；日期时间请按“2024-03-01 09:30”格式填写（须为日期，不能是文字）。",
+        "5. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
+        "6. 延期：每次延期填写申请时间和批准的工作日数；挂单：填写挂单开始和挂单结束时间。",
         "",
         "二、计算列（台账右侧，灰色表头；普通公式，Excel、WPS、LibreOffice 打开即可计算，不需要加载项）",
         *computed_help(params),
@@ -493,7 +563,8 @@ def _plain_help(params: Params, until: int) -> list[str]:
         "",
         "四、通用公式版做不到的事（请用 Excel 加载项、浏览器页面 jsjb serve 或命令行）",
         "1. 数据校验：日期写成文字、下拉值不合规等问题只在计算列显示为“数据有误”或提示文字，完整的逐行原因请运行"
-        " jsjb check 台账.xlsx。提示列不含“数据有误：……”的校验信息。",
+        " jsjb check 台账.xlsx。提示列不含“数据有误：……”的校验信息；填了内容却没有工单编号的行不显示计算结果，"
+        "命令行照常计算并报告缺少工单编号。",
         "2. 节假日表中同一日期录入多次时，公式取第一行，命令行取最后一行；节假日表的日期须为日期格式。",
         "3. 某年未收录而其后某年已收录时，公式一律视为从该年起未收录（命令行只对涉及该年的期限报错）。",
         "4. 月通报、年度考核、日调度、归档、发送通报：用命令行（jsjb bulletin / assess / dispatch / archive / mail）"
@@ -503,31 +574,17 @@ def _plain_help(params: Params, until: int) -> list[str]:
     ]
 
 
-_CACHED = re.compile(r"(<c [^>]*?)(?: t=\"(?:str|b|e)\")?(>(?:<f>[^<]*</f>|<f [^>]*>[^<]*</f>|<f [^>]*/>))<v>[^<]*</v>")
-
-
-def _drop_cached_results(path: str) -> None:
-    """Remove the cached result XlsxWriter stores for every formula (0), so that every program
-    computes the formulas when it opens the file (Excel does anyway; LibreOffice otherwise
-    shows the cached values of a file it believes Excel saved)."""
-    with zipfile.ZipFile(path) as z:
-        items = [(info, z.read(info.filename)) for info in z.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in items:
-            if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
-                data = _CACHED.sub(r"\1\2", data.decode("utf-8")).encode("utf-8")
-            z.writestr(info, data)
-
-
 def write_plain_from(path: str | os.PathLike, source: str | os.PathLike | None = None, *,
-                     as_of: dt.datetime | pd.Timestamp | None = None) -> Path:
-    """``jsjb template PATH --plain [--from LEDGER]`` in one call: the plain ledger at ``path``,
-    filled from ``source`` (its tickets, other sheets and parameters) when given. The source is
-    only read; writing onto it is refused (R21). Whether ``path`` may be replaced at all
-    (``--force``) is the caller's decision."""
+                     as_of: dt.datetime | pd.Timestamp | None = None, spare: int = SPARE_ROWS,
+                     progress: Progress = _quiet) -> Path:
+    """``jsjb template PATH --plain [--from LEDGER] [--spare N]`` in one call: the plain ledger at
+    ``path``, filled from ``source`` (its tickets, other sheets and parameters) when given, with
+    ``spare`` prepared rows below the last ticket. The source is only read; writing onto it is
+    refused (R21). Whether ``path`` may be replaced at all (``--force``) is the caller's decision."""
     if source is None:
-        return write_plain_ledger(path, as_of=as_of)
+        return write_plain_ledger(path, as_of=as_of, spare=spare, progress=progress)
     if Path(path).resolve() == Path(source).resolve():
         raise LedgerError(f"不能把通用公式版台账写到原台账 {Path(source).name} 上：请换一个文件名（原台账不会被修改）。")
+    progress(f"读取原台账 {source}")
     sheets, params = read_ledger_sheets(source)
-    return write_plain_ledger(path, sheets, params=params, as_of=as_of)
+    return write_plain_ledger(path, sheets, params=params, as_of=as_of, spare=spare, progress=progress)

@@ -89,21 +89,28 @@ def coverage_notes(ev: Evaluated) -> list[str]:
 
 
 # -- new ledgers --------------------------------------------------------------------------------------
-def template(path, *, force: bool = False, plain: bool = False, source=None, progress: Progress = quiet) -> JobResult:
+def template(path, *, force: bool = False, plain: bool = False, source=None, spare: int | None = None,
+             progress: Progress = quiet) -> JobResult:
     """A fresh ledger workbook (the add-in template, or with ``plain`` native formulas); ``source``
-    (only with ``plain``) copies an existing ledger's sheets into it — the original is only read."""
+    (only with ``plain``) copies an existing ledger's sheets into it — the original is only read;
+    ``spare`` (only with ``plain``; default ``schema.PLAIN_SPARE_ROWS``): the rows prepared for new
+    tickets below the last one. ``progress`` hears of each sheet and block of rows written."""
     out = _xlsx_target(path, "输出文件")
     refuse_existing(out, "台账", force)
     if source is not None and not plain:
         raise InvalidValue("原台账（--from）", str(source), "只能与 --plain（通用台账）一起使用")
+    if spare is not None and not plain:
+        raise InvalidValue("预留空白行（--spare）", str(spare), "只能与 --plain（通用台账）一起使用")
     if plain:
         from ..io import plain_book
 
+        spare = S.PLAIN_SPARE_ROWS if spare is None else spare
         if source is not None and Path(source).resolve() == out.resolve():
             raise InvalidValue("原台账（--from）", str(source), "不能覆盖原台账，请换一个输出文件名")
         with Timer(progress)(f"写入 {out}"):
-            plain_book.write_plain_from(out, source)
-        return JobResult("模板", {"path": str(out), "plain": True, "from": str(source) if source else None}, [out])
+            plain_book.write_plain_from(out, source, spare=spare, progress=progress)
+        return JobResult("模板", {"path": str(out), "plain": True, "from": str(source) if source else None,
+                                  "spare": spare}, [out])
     from ..io.ledger_book import write_ledger
 
     write_ledger(out)
