@@ -609,7 +609,7 @@ def test_refresh_finds_the_deadline_column_by_its_header():
     assert deadline_col == "AF"
     for name in (S.MATERIALS_DUE, S.STATUS, S.TIMELY):
         formula = row2[header.index(name) + 1].formula2
-        assert f"(AF2#," in formula and "AE2" not in formula, (name, formula)
+        assert "(AF2#," in formula and "AE2" not in formula, (name, formula)
     assert row2[header.index(S.DEADLINE) + 1].formula2.startswith("=JSJB_DEADLINE(工单[派单时间]")
 
 
@@ -619,3 +619,27 @@ def test_column_letters_round_trip(index, letters):
     from macros.book_io import column_index, column_letters
 
     assert column_letters(index) == letters and column_index(letters) == index
+
+
+def test_the_guides_explain_example_uses_the_deadline_columns_ranges():
+    """docs/安装说明.md's JSJB_EXPLAIN example reads the same cells and ranges as the template's
+    办理期限 formula (row 2; 节假日 and 参数 included), so the explanation agrees with the column."""
+    import inspect
+
+    from jsjb.core import schema as S
+    from jsjb.io.ledger_book import computed_formulas
+    from macros.book_io import column_letters
+
+    guide = (ROOT / "docs" / "安装说明.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"`=JSJB_EXPLAIN\((.*?)\)`", guide)
+    args = [a.strip() for a in example.split(",")]
+    deadline = re.fullmatch(r"=JSJB_DEADLINE\((.*)\)", computed_formulas()[S.DEADLINE]).group(1).split(",")
+    names = list(S.INPUT_NAMES)
+
+    def cell(ref: str) -> str:            # 工单[派单时间] → I2 (the template's table starts at A1)
+        return re.sub(r"工单\[(.+?)\]", lambda m: f"{column_letters(names.index(m.group(1)) + 1)}2", ref)
+
+    assert args == [cell(a) for a in deadline]
+    assert args[-2:] == ["'节假日'!$A$2:$C$3000", "'参数'!$A$2:$B$200"]
+    sig = list(inspect.signature(xlfuncs.JSJB_EXPLAIN).parameters)
+    assert len(args) == len(sig) and sig[-2:] == ["holidays", "params"]
