@@ -42,10 +42,11 @@ def child_code(ledger: Path, out: Path, call: str) -> str:
     harness's book set-up is timed apart and printed first."""
     return (f"import sys, time; sys.path[:0] = [{str(TESTS)!r}, {str(ROOT)!r}]\n"
             "import xlwings_harness; xlwings_harness.install()\n"
+            "import macros\n"                          # what RunPython's command imports, counted in the click
             "import fake_excel\n"
             f"t = time.perf_counter(); fake_excel.json_book_from_file({str(ledger)!r}, computed=False).set_mock_caller()\n"
             "setup = time.perf_counter() - t\n"
-            f"import macros\nAS_OF, OUT = {AS_OF!r}, {str(out)!r}\n"
+            f"AS_OF, OUT = {AS_OF!r}, {str(out)!r}\n"
             f"assert macros.{call} is not None\n"
             "print(setup)\n")
 
