@@ -217,6 +217,40 @@ def import_holidays(book, progress, notice_path, confirm: bool | None = None):
     return new
 
 
+def self_test(report_path) -> dict:
+    """Not a button: the Python end of ``jsjb doctor``'s button-path check. The add-in's VBA
+    function JsjbSelfTest calls it through RunPython exactly as a button would (VBA → RunPython →
+    the interpreter jsjb.conf names → this package); it reads the calling ledger like every button
+    and writes, as JSON in ``report_path``, what doctor compares with the installation: the
+    interpreter that ran, the versions it imported, the workbook Book.caller found, the tickets
+    read, and whether it ran in the warm process (Use UDF Server) or a fresh one. Errors are not
+    turned into alerts: they must reach doctor (xlwings writes them to the probe ledger's Error
+    sheet)."""
+    import json
+    import os
+    import sys
+    import time
+
+    import xlwings
+
+    import jsjb
+
+    started = time.perf_counter()
+    book = book_io.calling_book()
+    ledger = book_io.read_ledger(book)
+    report = {"executable": sys.executable, "prefix": sys.prefix, "pid": os.getpid(),
+              "xlwings": xlwings.__version__, "jsjb": jsjb.__version__, "book": str(book.name),
+              "tickets": int(len(ledger.tickets)),
+              # RunPython without the UDF server starts `python -c … --from_xl=1`; in the server, argv is ['-c']
+              "warm": not any(a.startswith("--from_xl") for a in sys.argv),
+              "seconds": round(time.perf_counter() - started, 3)}
+    path = Path(report_path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return report
+
+
 def _log_sheet(book, rows: list[list]) -> None:
     """The run-log rows of a job, appended to the workbook's own 运行记录 sheet (never fails the job)."""
     if not rows:

@@ -143,9 +143,41 @@ def append_holiday_rows(book, rows: list[list]) -> None:
     sheet.range((last + 1, 1)).value = [[cell(v) for v in row] for row in rows]
 
 
-def excel_formula(file_formula: str) -> str:
-    """A formula as stored in the file (XlsxWriter's ANCHORARRAY(AE2)) → as typed in Excel (AE2#)."""
-    return re.sub(r"(?:_xlfn\.)?ANCHORARRAY\((\$?[A-Z]{1,3}\$?\d+)\)", r"\1#", file_formula)
+def column_letters(index: int) -> str:
+    """1 → A, 27 → AA (Excel's column names)."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """A → 1, AA → 27."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_ANCHOR = re.compile(r"(?:_xlfn\.)?ANCHORARRAY\(\$?([A-Z]{1,3})\$?(\d+)\)")
+
+
+def excel_formula(file_formula: str, columns: dict[str, int] | None = None) -> str:
+    """A formula as stored in the file (XlsxWriter's ``ANCHORARRAY(AE2)``) → as typed in Excel
+    (``AE2#``). A spill reference names another computed column (办理期限) by its place in the
+    template; ``columns`` (header → 1-based column of the ledger at hand) moves it to where that
+    column stands now — the clerk may have added or moved columns (README)."""
+    template = [*S.INPUT_NAMES, *S.COMPUTED_COLUMNS]
+
+    def anchor(m: re.Match) -> str:
+        col, row = m.group(1), m.group(2)
+        index = column_index(col)
+        if columns and index <= len(template) and template[index - 1] in columns:
+            col = column_letters(columns[template[index - 1]])
+        return f"{col}{row}#"
+
+    return _ANCHOR.sub(anchor, file_formula)
 
 
 def refresh_formulas(book, when) -> list[str]:
@@ -153,7 +185,9 @@ def refresh_formulas(book, when) -> list[str]:
     the ledger has it; the non-volatile column functions that take it recompute), and re-enter a
     column's spilling formula where it is missing, shows #NAME? (a function name Excel did not bind
     to the add-in when the file was written by another program), or — without 统计时点 — to make
-    STATUS/TIMELY/FLAGS take the current time. Returns the computed columns re-entered."""
+    STATUS/TIMELY/FLAGS take the current time. Each column is found by its header, and a formula
+    that reads another computed column (办理期限's spill) is pointed at where that column stands.
+    Returns the computed columns re-entered."""
     from jsjb.jobs import ledger_formulas
 
     stamped = False
@@ -164,13 +198,14 @@ def refresh_formulas(book, when) -> list[str]:
         pass
     sheet = book.sheets[S.SHEET_TICKETS]
     header = sheet.range((1, 1)).expand("right").options(ndim=1).value or []
+    columns = {str(name).strip(): col for col, name in enumerate(header, start=1) if name not in (None, "")}
     formulas = ledger_formulas()
     redone = []
-    for col, name in enumerate(header, start=1):
+    for name, col in columns.items():
         if name not in formulas:
             continue
         anchor = sheet.range((2, col))
-        wanted = excel_formula(formulas[name])
+        wanted = excel_formula(formulas[name], columns)
         current = str(anchor.formula2 or "")
         value = anchor.options(err_to_str=True).value
         if not stamped or not current.startswith("=JSJB_") or value == "#NAME?":

@@ -38,9 +38,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from lo import profile, soffice  # noqa: E402  (tests/lo.py: LibreOffice with recalculation on load)
-
 import bench  # noqa: E402  (scripts/bench.py: sample ledgers, process timing, machine)
+from lo import profile, soffice  # noqa: E402  (tests/lo.py: LibreOffice with recalculation on load)
 
 REPORT = ROOT / "docs" / "benchmark.md"
 HEADING = "## 通用台账（template --plain --from，issue #21）"

@@ -7,9 +7,12 @@ Two stages:
    ``xlwings quickstart NAME --addin --ribbon`` copies), it writes:
      - ``customUI/customUI.xml`` ← workbook/addin/customUI.xml (the 接诉即办 tab);
      - the settings sheet renamed from the skeleton's inactive ``_myaddin.conf`` to ``jsjb.conf``,
-       holding ``UDF Modules`` = ``xlfuncs``, ``Show Console`` = ``False`` and, when given,
-       ``Interpreter_Win`` (the full interpreter path: the Python Install Manager puts nothing
-       on PATH);
+       holding ``UDF Modules`` = ``xlfuncs``, ``Use UDF Server`` = ``True`` (RunPython runs in the
+       Python process the cell functions already keep warm, no new process per click),
+       ``Show Console`` = ``False`` and, when given, ``Interpreter_Win`` (the full interpreter
+       path: the Python Install Manager puts nothing on PATH). The sheet keeps the skeleton's
+       codeName (``Sheet2``): the VBA project holds a document module of that name, and a sheet
+       without it would leave a stray module in the VBA editor once Excel saves the add-in;
      - the document properties (title 接诉即办, the xlwings version the VBA was made for);
    and beside it ``JsjbRibbon.bas`` in the ANSI code page cp936 with CRLF line ends, byte for
    byte what stage 2 imports.
@@ -25,10 +28,14 @@ Two stages:
    It is therefore an intermediate for stage 2 and for tests, not something to install.
 
 2. **Finishing in Excel — Windows with desktop Excel** (no option). Opens the assembled package
-   in a hidden Excel and, through the VBA project object model: removes ``RibbonMyAddin``, sets
-   ``PROJECT_NAME = "jsjb"`` in the ``xlwings`` module, imports ``JsjbRibbon.bas`` and the UDF
-   wrappers with ``xw.import_udfs("xlfuncs", book.api)`` (no active workbook needed — unlike
+   in a hidden Excel and, through the VBA project object model: names the VBA project ``jsjb``
+   (the skeleton's is ``MyAddin``), removes ``RibbonMyAddin``, sets ``PROJECT_NAME = "jsjb"`` in
+   the ``xlwings`` module, imports ``JsjbRibbon.bas`` and the UDF wrappers with
+   ``xw.import_udfs("xlfuncs", book.api)`` (no active workbook needed — unlike
    ImportPythonUDFsToAddin via Application.Run, which dereferences ActiveWorkbook), then saves.
+   When the direct import hits a COM error, xlwings falls back to the add-in's macro
+   ``ImportXlwingsUdfsModule``, which imports into ActiveWorkbook — Nothing in the hidden build
+   Excel: that failure becomes a :class:`BuildError` with a Chinese message, not a traceback.
    ``--install`` also copies the add-in to ``%APPDATA%\\Microsoft\\AddIns`` and ticks it in Excel.
 
 Stage 2 requires: this project installed in the running Python (``python -m pip install .``,
@@ -103,19 +110,21 @@ def settings(interpreter: str | None = None) -> list[tuple[str, str]]:
     rows = [("UDF Modules", UDF_MODULE)]
     if interpreter:
         rows.append(("Interpreter_Win", interpreter))
-    rows.append(("Show Console", "False"))
+    rows += [("Use UDF Server", "True"), ("Show Console", "False")]
     return rows
 
 
-def conf_sheet_xml(rows: list[tuple[str, str]]) -> bytes:
-    """A worksheet part with inline strings (no shared-strings bookkeeping needed)."""
+def conf_sheet_xml(rows: list[tuple[str, str]], code_name: str | None = None) -> bytes:
+    """A worksheet part with inline strings (no shared-strings bookkeeping needed; Excel turns
+    them into shared strings when stage 2 saves). ``code_name``: the sheet's VBA codeName."""
     def cell(ref: str, text: str) -> str:
         space = ' xml:space="preserve"' if text != text.strip() else ""
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
     body = "".join(f'<row r="{i}">{cell(f"A{i}", k)}{cell(f"B{i}", v)}</row>' for i, (k, v) in enumerate(rows, 1))
+    sheet_pr = f'<sheetPr codeName="{escape(code_name)}"/>' if code_name else ""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            f'<worksheet xmlns="{NS_MAIN}"><dimension ref="A1:B{len(rows)}"/>'
+            f'<worksheet xmlns="{NS_MAIN}">{sheet_pr}<dimension ref="A1:B{len(rows)}"/>'
             '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
             '<cols><col min="1" max="1" width="18" customWidth="1"/><col min="2" max="2" width="60" customWidth="1"/></cols>'
             f'<sheetData>{body}</sheetData>'
@@ -132,6 +141,12 @@ def _sheet_part(workbook_xml: str, rels_xml: str, sheet: str) -> str:
     rel = re.search(rf'<Relationship\b[^>]*\bId="{re.escape(rid)}"[^>]*/>', rels_xml)
     target = re.search(r'\bTarget="([^"]+)"', rel.group(0)).group(1)
     return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def code_name(sheet_xml: str) -> str | None:
+    """The VBA codeName a worksheet part carries (``<sheetPr codeName="…">``)."""
+    m = re.search(r'<sheetPr\b[^>]*\bcodeName="([^"]+)"', sheet_xml)
+    return m.group(1) if m else None
 
 
 def core_properties(version: str) -> bytes:
@@ -176,7 +191,8 @@ def assemble(out: Path, interpreter: str | None = None, source: Path | None = No
         rels = src.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         conf_part = _sheet_part(workbook, rels, SKELETON_CONF_SHEET)
         workbook = workbook.replace(f'name="{SKELETON_CONF_SHEET}"', f'name="{CONF_SHEET}"', 1)
-        replaced = {PART_WORKBOOK: workbook.encode("utf-8"), conf_part: conf_sheet_xml(settings(interpreter)),
+        sheet = conf_sheet_xml(settings(interpreter), code_name(src.read(conf_part).decode("utf-8")))
+        replaced = {PART_WORKBOOK: workbook.encode("utf-8"), conf_part: sheet,
                     PART_CUSTOM_UI: RIBBON_XML.read_bytes(), PART_CORE: core_properties(xlwings_version())}
         order = ["[Content_Types].xml"] + [n for n in names if n != "[Content_Types].xml"]
         tmp = out.with_name(out.name + ".tmp")
@@ -215,6 +231,22 @@ def set_project_name(components, name: str = PROJECT_NAME) -> None:
     module.ReplaceLine(hits[0], PROJECT_NAME_LINE.sub(rf'\1"{name}"', line))
 
 
+def import_udfs(book_api) -> None:
+    """The UDF wrappers and their Chinese descriptions (MacroOptions), by xlwings' own
+    ``import_udfs``. Its fallback after a COM error — ``Application.Run("ImportXlwingsUdfsModule")``,
+    which imports into ActiveWorkbook — cannot work in the hidden build Excel (no active
+    workbook): any failure here becomes a BuildError that says what to do."""
+    import xlwings as xw
+
+    try:
+        xw.import_udfs(UDF_MODULE, book_api)
+    except Exception as e:  # noqa: BLE001 - pywintypes.com_error and whatever the fallback raises
+        raise BuildError("无法把单元格函数（JSJB_*）导入加载项：Excel 拒绝了 VBA 模块的导入，xlwings 的备用办法又需要"
+                         "一个活动工作簿，而后台生成用的 Excel 没有。请：1. 关闭所有 Excel 窗口（任务管理器中也不要留下 "
+                         "EXCEL.EXE）后重新运行本脚本；2. 确认已勾选“信任对 VBA 工程对象模型的访问”；3. 仍失败时把本信息"
+                         f"发给系统管理员。（{type(e).__name__}：{e}）") from None
+
+
 def finish_in_excel(xlam: Path, bas: Path) -> None:
     """Stage 2: add the VBA (ribbon module, PROJECT_NAME, UDF wrappers) through COM and save."""
     import xlwings as xw
@@ -224,18 +256,23 @@ def finish_in_excel(xlam: Path, bas: Path) -> None:
         app.display_alerts = False
         book = app.books.open(str(xlam))
         try:
-            components = book.api.VBProject.VBComponents
+            project = book.api.VBProject
+            components = project.VBComponents
         except Exception as e:  # noqa: BLE001 - COM error when the VBA project is not accessible
             raise BuildError("无法访问 VBA 工程：请在 Excel“文件→选项→信任中心→信任中心设置→宏设置”中勾选"
                              f"“信任对 VBA 工程对象模型的访问”后重试（生成后可取消）。（{e}）") from None
+        project.Name = PROJECT_NAME                     # the skeleton's project is "MyAddin"
         for name in SKELETON_MODULES_TO_DROP:
             try:
                 components.Remove(components.Item(name))
             except Exception:  # noqa: BLE001 - absent in some skeleton versions
                 pass
         set_project_name(components)
-        components.Import(str(bas))
-        xw.import_udfs(UDF_MODULE, book.api)            # wrappers + MacroOptions (Chinese descriptions)
+        try:
+            components.Import(str(bas))
+        except Exception as e:  # noqa: BLE001 - COM error
+            raise BuildError(f"无法导入按钮模块 {bas.name}：{e}。请关闭所有 Excel 窗口后重试。") from None
+        import_udfs(book.api)                           # wrappers + MacroOptions (Chinese descriptions)
         book.save()
         book.close()
     finally:

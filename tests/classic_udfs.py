@@ -32,6 +32,10 @@ class ExcelError:
         self.text = text
 
 
+class ComError(Exception):
+    """Stands for pywintypes.com_error (what xlwings.udfs catches from COM calls)."""
+
+
 @contextlib.contextmanager
 def _pywin32_stubs():
     saved = {k: sys.modules.get(k) for k in (*STUBBED, "xlwings.udfs")}
@@ -41,7 +45,9 @@ def _pywin32_stubs():
     client = types.ModuleType("win32com.client")
     client.Dispatch = lambda *a, **k: None
     win32com.client = client
-    sys.modules.update({"pythoncom": pythoncom, "pywintypes": types.ModuleType("pywintypes"),
+    pywintypes = types.ModuleType("pywintypes")
+    pywintypes.com_error = ComError
+    sys.modules.update({"pythoncom": pythoncom, "pywintypes": pywintypes,
                         "win32com": win32com, "win32com.client": client})
     sys.modules.pop("xlwings.udfs", None)
     try:

@@ -1,22 +1,25 @@
 """The Excel add-in, everything of it that can be checked without Windows and Excel:
-the ribbon XML and the VBA module agree with `macros`; the package that
-``scripts/build_addin.py --package-only`` assembles (settings sheet ``jsjb.conf``, customUI, the
-skeleton's VBA that stage 2 edits); the .bas in the ANSI code page; the UDF wrappers that
-xlwings' own generator writes for `xlfuncs` compile as VBA (no reserved word, nothing volatile);
-the exact xlwings pin; the offline-wheel command."""
+the ribbon XML and the VBA module agree with `macros` and CONTRACT §4; every button's Sub starts
+with ``On Error`` and ends in a Chinese message that names ``jsjb doctor``; the VBA — our module and
+the UDF wrappers xlwings' own ``import_udfs`` writes — parses with a VBA grammar (antlr4-vba);
+the package that ``scripts/build_addin.py --package-only`` assembles (settings sheet ``jsjb.conf``
+with its codeName, ``Use UDF Server``, customUI, the skeleton's VBA that stage 2 edits); stage 2
+itself against a fake of the COM objects it touches (project name, modules, the UDF import and its
+fallback's failure as a BuildError); the .bas in the ANSI code page; the exact xlwings pin; the
+offline-wheel command; 刷新's formulas found by header."""
 
 import ast
+import contextlib
 import datetime as dt
 import importlib.util
-import io
 import re
 import sys
-import types
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import classic_udfs
+import fake_excel
 import pytest
 import tomllib
 import xlwings
@@ -52,42 +55,78 @@ def source_bas() -> str:
 
 
 # -- ribbon and VBA sources ------------------------------------------------------------------------
-def test_ribbon_xml_is_well_formed_with_the_seven_buttons():
+CONTRACT_BUTTONS = ["刷新", "日调度", "月通报", "年度考核", "归档", "发送通报", "导入节假日", "导入工单"]   # CONTRACT §4
+AWAITED = {"导入工单": "import_tickets"}     # its Python function (macros) lands with issue #25 (CONTRACT §6)
+
+
+def ribbon_buttons() -> list:
+    return ET.parse(ADDIN / "customUI.xml").getroot().findall(".//ui:button", NS)
+
+
+def test_ribbon_xml_is_well_formed_with_the_contracts_buttons():
     root = ET.parse(ADDIN / "customUI.xml").getroot()
     tabs = root.findall(".//ui:tab", NS)
     assert [t.get("label") for t in tabs] == ["接诉即办"]
-    labels = [b.get("label") for b in root.findall(".//ui:button", NS)]
-    assert labels == ["刷新", "日调度", "月通报", "年度考核", "归档", "发送通报", "导入节假日"]
-    assert labels == list(macros.BUTTONS)
+    labels = [b.get("label") for b in ribbon_buttons()]
+    assert labels == CONTRACT_BUTTONS
+    assert [label for label in labels if label in macros.BUTTONS] == list(macros.BUTTONS)
+    assert set(labels) - set(macros.BUTTONS) <= set(AWAITED)
 
 
-def test_every_onaction_names_a_sub_of_the_module_that_first_checks_for_a_workbook():
+def test_every_onaction_names_a_sub_of_the_module():
     bas = source_bas()
     module = re.search(r'Attribute VB_Name = "(\w+)"', bas).group(1)
     defined = subs(bas)
-    for button in ET.parse(ADDIN / "customUI.xml").getroot().findall(".//ui:button", NS):
+    for button in ribbon_buttons():
         mod, sub = button.get("onAction").split(".")
         assert mod == module and sub in defined, button.get("onAction")
-        body = re.search(rf"Sub {sub}\(control As IRibbonControl\)\r?\n(.*?)End Sub", bas, re.S).group(1)
-        first = body.strip().splitlines()[0].strip()
-        assert first == "If Not LedgerOpen() Then Exit Sub", sub
     guard = re.search(r"Private Function LedgerOpen\(\) As Boolean(.*?)End Function", bas, re.S).group(1)
     assert "ActiveWorkbook Is Nothing" in guard and "MsgBox" in guard
 
 
-def test_every_runpython_calls_an_existing_macro_with_fitting_arguments():
-    calls = re.findall(r'RunPython "(.*)"\s*$', source_bas(), re.M)
-    assert len(calls) == 7
-    for call in calls:
-        python = re.sub(r'" & .+? & "', "X", call)           # the VBA expression becomes a literal
+def python_calls(bas: str) -> list[str]:
+    """The Python command of every RunJob / RunPython call, VBA expressions made literals."""
+    calls = re.findall(r'^\s*(?:RunJob\s+|\w+ = RunPython\()"(.*?)"\)?\s*$', bas, re.M)
+    return [re.sub(r'" & .+? & "', "X", call) for call in calls]
+
+
+def test_every_python_call_names_an_existing_macro_with_fitting_arguments():
+    calls = python_calls(source_bas())
+    assert len(calls) == len(CONTRACT_BUTTONS) + 1                     # one per button, and the self-test
+    called = []
+    for python in calls:
         tree = ast.parse(python)
         imports = [n for n in tree.body if isinstance(n, ast.Import)]
         assert imports and imports[0].names[0].name == "macros"
         expr = tree.body[-1].value
         assert isinstance(expr, ast.Call) and expr.func.value.id == "macros"
-        func = getattr(macros, expr.func.attr)
-        assert func.__name__ in macros.BUTTONS.values()
         assert len(expr.args) <= 1
+        called.append(expr.func.attr)
+    missing = {name for name in called if not hasattr(macros, name)}
+    assert missing <= set(AWAITED.values()), missing
+    assert set(called) - missing == set(macros.BUTTONS.values()) | {"self_test"}
+
+
+def test_the_self_test_answers_as_doctor_and_its_fake_expect():
+    """JsjbSelfTest's answers (jsjb.doctor_windows parses them; tests/fake_excel.py mirrors them)."""
+    body = re.search(r"Public Function JsjbSelfTest\(reportPath As String\) As String(.*?)End Function",
+                     source_bas(), re.S).group(1)
+    for answer in ('"ok"', '"nofile"', '"python|" & ErrorSheetText()', '"error|" & Err.Number & "|" & Err.Description'):
+        assert f"JsjbSelfTest = {answer}" in body, answer
+    assert 'RunPython("import macros; macros.self_test(\'" & PyText(reportPath) & "\')")' in body
+    assert "Kill reportPath" in body and "Len(Dir(reportPath)) = 0" in body
+    sheet = re.search(r"Private Function ErrorSheetText\(\) As String(.*?)End Function", source_bas(), re.S).group(1)
+    assert 'Worksheets("Error").Range("A1")' in sheet
+
+
+def test_failures_are_explained_in_chinese_with_jsjb_doctor():
+    bas = source_bas()
+    show = re.search(r"Private Sub ShowFailure\((.*?)End Sub", bas, re.S).group(1)
+    assert "errNumber = 70" in show and "Access is denied" in show and "拒绝访问" in show      # ASR: cmd.exe blocked
+    assert "cmd.exe" in show and "Could not load" in show and "Interpreter_Win" in show          # interpreter
+    assert "jsjb doctor" in show and "MsgBox" in show
+    job = re.search(r"Private Sub RunJob\((.*?)End Sub", bas, re.S).group(1)
+    assert "outcome = -1" in job and "jsjb doctor" in job
 
 
 def test_vba_module_uses_windows_line_endings():
@@ -145,6 +184,7 @@ def test_package_has_the_settings_sheet_jsjb_conf(package):
     assert conf["UDF Modules"] == "xlfuncs"
     assert conf["Interpreter_Win"] == r"%LOCALAPPDATA%\jsjb\venv\Scripts\pythonw.exe"
     assert conf["Show Console"] == "False"
+    assert conf["Use UDF Server"] == "True"                      # buttons run in the warm process
     assert all(r[0] and r[1] for r in rows)                      # contiguous from A1, no empty value
 
 
@@ -158,7 +198,7 @@ def test_package_settings_read_by_a_second_reader(package):
 def test_package_without_interpreter_leaves_the_key_out(tmp_path):
     xlam, _ = build_addin.assemble(tmp_path / "a.xlam")
     keys = [r[0] for r in read_sheets(xlam)["jsjb.conf"]]
-    assert keys == ["UDF Modules", "Show Console"]
+    assert keys == ["UDF Modules", "Use UDF Server", "Show Console"]
 
 
 def test_package_carries_our_ribbon_and_is_an_addin(package):
@@ -197,6 +237,26 @@ def test_package_vba_is_the_skeleton_stage_two_edits(package):
     assert "JsjbRibbon" not in modules and "xlwings_udfs" not in modules
 
 
+def test_settings_sheet_keeps_the_codename_of_its_vba_document_module(package):
+    """The VBA project has a document module for the settings sheet (the skeleton's Sheet2); a
+    sheet without that codeName would get a new module when Excel saves, and leave this one stray."""
+    olevba = pytest.importorskip("oletools.olevba")
+    with zipfile.ZipFile(package) as z:
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+        (sheet,) = list(wb.iter(f"{MAIN}sheet"))
+        part = ET.fromstring(z.read("xl/" + rels[sheet.get(f"{REL}id")]))
+        project = olevba.VBA_Parser(str(package))
+        try:
+            documents = {Path(name).stem for _, stream, name, _ in project.extract_macros() if name.endswith(".cls")}
+        finally:
+            project.close()
+    code_name = part.find(f"{MAIN}sheetPr").get("codeName")
+    assert sheet.get("name") == "jsjb.conf" and code_name == "Sheet2"
+    assert code_name in documents and "ThisWorkbook" in documents
+    assert wb.find(f"{MAIN}workbookPr").get("codeName") == "ThisWorkbook"
+
+
 def test_bas_beside_the_package_is_cp936_exactly_as_imported(package):
     raw = (package.parent / "JsjbRibbon.bas").read_bytes()
     with pytest.raises(UnicodeDecodeError):
@@ -224,8 +284,9 @@ def test_full_build_refuses_politely_off_windows(capsys):
 
 def test_build_script_imports_udfs_from_python_not_through_application_run():
     code = (ROOT / "scripts" / "build_addin.py").read_text(encoding="utf-8")
-    assert 'xw.import_udfs(UDF_MODULE, book.api)' in code
-    assert ".Run(" not in code
+    assert 'xw.import_udfs(UDF_MODULE, book_api)' in code
+    calls = {n.func.attr for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert "Run" not in calls                                           # no Application.Run of an add-in macro
     assert build_addin.UDF_MODULE == "xlfuncs" and build_addin.CONF_SHEET == "jsjb.conf"
 
 
@@ -262,13 +323,37 @@ def classic():
     return classic_udfs.load()
 
 
-@pytest.fixture(scope="module")
-def udf_wrappers(classic):
-    """xlwings' own generate_vba_wrapper over the classic-decorated xlfuncs (pywin32 stubbed)."""
+@contextlib.contextmanager
+def fake_windows_excel(classic, refuse=()):
+    """scripts/build_addin.py's Windows stage against a fake of the COM objects it touches
+    (tests/fake_excel.py): ``xw.App`` → the add-in's workbook whose VBA project holds the package's
+    real modules (olevba), and xlwings' own ``import_udfs`` (pywin32 stubbed) writing the UDF
+    wrappers and calling MacroOptions. ``refuse``: modules whose Import raises a COM error."""
     udfs, module = classic
-    out = io.StringIO()
-    udfs.generate_vba_wrapper("xlfuncs", module, out, types.SimpleNamespace(Name="jsjb.xlam"))
-    return out.getvalue()
+    excel = fake_excel.BuildExcel(refuse=refuse, error=classic_udfs.ComError)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(xlwings, "App", excel)
+        mp.setattr(xlwings, "import_udfs", udfs.import_udfs, raising=False)
+        mp.setattr(udfs, "__pro__", False)                               # no embedded-code lookup (PRO)
+        mp.setitem(udfs.udf_modules, "xlfuncs", {"module": module, "filetime": None, "filename": ""})
+        yield excel
+
+
+def stage_two(package: Path, classic, refuse=()):
+    with fake_windows_excel(classic, refuse) as excel:
+        build_addin.finish_in_excel(package, package.with_name("JsjbRibbon.bas"))
+    return excel
+
+
+@pytest.fixture(scope="module")
+def built(package, classic):
+    return stage_two(package, classic)
+
+
+@pytest.fixture(scope="module")
+def udf_wrappers(built):
+    """The xlwings_udfs module exactly as xlwings' import_udfs wrote and imported it."""
+    return built.opened[0].components.items["xlwings_udfs"].CodeModule.text
 
 
 def wrapper_signatures(vba: str) -> dict[str, list[str]]:
@@ -307,6 +392,113 @@ def test_every_udf_argument_reads_error_cells_as_text(classic):
     for name in xlfuncs.__all__:
         for arg in getattr(module, name).__xlfunc__["args"]:
             assert arg["options"].get("err_to_str") is True, (name, arg["name"])
+
+
+# -- stage 2 (Windows with Excel) against a fake of its COM objects --------------------------------------------
+def test_stage_two_names_the_project_and_imports_both_modules(built):
+    (book,) = built.opened
+    project = book.VBProject
+    assert project.Name == "jsjb"                                        # not the skeleton's "MyAddin"
+    modules = book.components.items
+    assert not set(build_addin.SKELETON_MODULES_TO_DROP) & set(modules)
+    assert {"xlwings", "JsjbRibbon", "xlwings_udfs", "Sheet2", "ThisWorkbook"} <= set(modules)
+    const = [ln for ln in modules["xlwings"].CodeModule.lines if "PROJECT_NAME As String" in ln]
+    assert const == ['Public Const PROJECT_NAME As String = "jsjb"']
+    imported = dict(book.components.imported)
+    assert imported["JsjbRibbon"] == source_bas().replace("\r\n", "\n").replace("\n", "\r\n").encode("cp936")
+    assert book.saved and book.closed and built.quitted and built.display_alerts is False
+
+
+def test_stage_two_gives_every_function_its_chinese_description(built):
+    (book,) = built.opened
+    described = {args[0]: kwargs for args, kwargs in book.Application.macro_options}
+    assert set(described) == {f"'jsjb.xlam'!{name}" for name in xlfuncs.__all__}
+    for name, options in described.items():
+        assert re.search(r"[\u4e00-\u9fff]", options["Description"]), name
+        assert options["Category"] and all(re.search(r"[\u4e00-\u9fff]", d) for d in options["ArgumentDescriptions"])
+    assert not book.Application.runs                                      # no fallback needed
+
+
+def test_udf_import_falling_back_becomes_a_chinese_build_error(package, classic, tmp_path, capsys, monkeypatch):
+    """A COM error on Import sends xlwings to Application.Run("ImportXlwingsUdfsModule"), which needs
+    an ActiveWorkbook the hidden build Excel lacks: a BuildError with the fix, not a traceback."""
+    with pytest.raises(build_addin.BuildError) as e:
+        stage_two(package, classic, refuse={"xlwings_udfs"})
+    message = str(e.value)
+    assert "单元格函数" in message and "关闭所有 Excel" in message and "信任对 VBA 工程对象模型的访问" in message
+    # through main(): exit code 1 and the Chinese message on stderr
+    monkeypatch.setattr(build_addin.sys, "platform", "win32")
+    monkeypatch.setattr(build_addin, "TARGET", tmp_path / "build" / "jsjb.xlam")
+    monkeypatch.setattr(build_addin, "interpreter_path", lambda: r"C:\py\pythonw.exe")
+    with fake_windows_excel(classic, refuse={"xlwings_udfs"}) as excel:
+        assert build_addin.main([]) == 1
+    assert excel.quitted
+    err = capsys.readouterr().err
+    assert "单元格函数" in err and "Traceback" not in err
+
+
+def test_stage_two_reports_a_refused_ribbon_module(package, classic):
+    with pytest.raises(build_addin.BuildError, match="JsjbRibbon.bas"):
+        stage_two(package, classic, refuse={"JsjbRibbon"})
+
+
+# -- the VBA grammar ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def grammar():
+    return pytest.importorskip("vba_grammar")
+
+
+@pytest.fixture(scope="module")
+def ribbon_module(grammar, package):
+    """JsjbRibbon.bas exactly as stage 2 imports it (cp936 bytes beside the package), parsed."""
+    text = (package.parent / "JsjbRibbon.bas").read_bytes().decode("cp936")
+    return grammar.parse_module(text)
+
+
+def test_ribbon_module_parses_with_the_vba_grammar(ribbon_module, grammar):
+    assert ribbon_module.errors == []
+    procs = grammar.procedures(ribbon_module)
+    assert {"RunJob", "ShowFailure", "JsjbAddinInfo", "JsjbSelfTest", "LedgerOpen"} <= set(procs)
+
+
+def test_the_grammar_catches_a_broken_module(grammar):
+    """The check can fail: a statement VBA would not compile gives an error."""
+    broken = source_bas().replace("If Not LedgerOpen() Then Exit Sub", "If Not LedgerOpen() Exit Sub", 1)
+    assert broken != source_bas() and grammar.parse_module(broken).errors
+    unclosed = source_bas().replace('RunJob "import macros; macros.dispatch()"', 'RunJob "import macros; macros.dispatch()', 1)
+    assert unclosed != source_bas() and grammar.parse_module(unclosed).errors
+
+
+def test_every_ribbon_sub_handles_its_errors(ribbon_module, grammar):
+    """Parse tree: each onAction Sub starts with ``On Error GoTo <label>``, checks for a ledger, leaves
+    with ``Exit Sub`` before the label, and the handler calls ShowFailure with the button's label
+    and the error — the Chinese message that names jsjb doctor, never a VBA debug dialog."""
+    procs = grammar.procedures(ribbon_module)
+    for button in ribbon_buttons():
+        sub = button.get("onAction").split(".")[1]
+        proc = procs[sub]
+        assert grammar.parameters(proc).replace(" ", "") == "(controlAsIRibbonControl)", sub
+        body = [s.getText().strip() for s in grammar.statements(proc)]
+        m = re.fullmatch(r"On Error GoTo (\w+)", body[0])
+        assert m, (sub, body[0])
+        label = m.group(1)
+        assert body[1] == "If Not LedgerOpen() Then Exit Sub", sub
+        at = body.index(f"{label}:")
+        assert body[at - 1] == "Exit Sub", sub
+        assert body[at + 1] == f'ShowFailure "{button.get("label")}", Err.Number, Err.Description', sub
+        assert at + 2 == len(body), sub                                  # nothing after the handler
+    self_test = [s.getText().strip() for s in grammar.statements(procs["JsjbSelfTest"])]
+    assert self_test[0] == "On Error GoTo Failed" and "Failed:" in self_test
+
+
+def test_udf_wrappers_module_parses_with_the_vba_grammar(udf_wrappers, grammar):
+    """The whole xlwings_udfs module as import_udfs wrote it: its #Const/#If (conditional
+    compilation grammar) and the code Excel compiles on Windows (VBA grammar)."""
+    assert udf_wrappers.startswith('Attribute VB_Name = "xlwings_udfs"')
+    parsed = grammar.parse_module(udf_wrappers)
+    assert parsed.errors == []
+    assert set(grammar.procedures(parsed)) == set(xlfuncs.__all__)
+    assert "ActiveWorkbook, Application.Caller" in parsed.code            # the branch Excel compiles
 
 
 # -- versions and the offline wheel folder ----------------------------------------------------------------
@@ -382,3 +574,72 @@ def test_refresh_formulas_sets_as_of_and_reenters_only_unbound_columns():
         names = {}
 
     assert book_io.refresh_formulas(NoName(), when) == list(S.COMPUTED_COLUMNS)   # recompute with 'now'
+
+
+def test_refresh_finds_the_deadline_column_by_its_header():
+    """A clerk added a column inside the table (README allows it): 办理期限 now stands one column
+    further right; the formulas 刷新 re-enters read its spill where it is (AF2#), not AE2#."""
+    from jsjb.core import schema as S
+    from macros import book_io
+
+    class Cell:
+        def __init__(self, formula="", value=None):
+            self.formula2, self.value = formula, value
+
+        def options(self, **kw):
+            return self
+
+        def expand(self, _):
+            return self
+
+    inputs = list(S.INPUT_NAMES)
+    header = inputs[:5] + ["自定义列"] + inputs[5:] + list(S.COMPUTED_COLUMNS)
+    row2 = {i + 1: Cell() for i in range(len(header))}
+
+    class Sheet:
+        def range(self, ref):
+            return Cell(value=header) if ref == (1, 1) else row2[ref[1]]
+
+    class Book:
+        sheets = {S.SHEET_TICKETS: Sheet()}
+        names = {}
+
+    assert book_io.refresh_formulas(Book(), dt.datetime(2026, 1, 5)) == list(S.COMPUTED_COLUMNS)
+    deadline_col = book_io.column_letters(header.index(S.DEADLINE) + 1)
+    assert deadline_col == "AF"
+    for name in (S.MATERIALS_DUE, S.STATUS, S.TIMELY):
+        formula = row2[header.index(name) + 1].formula2
+        assert "(AF2#," in formula and "AE2" not in formula, (name, formula)
+    assert row2[header.index(S.DEADLINE) + 1].formula2.startswith("=JSJB_DEADLINE(工单[派单时间]")
+
+
+@pytest.mark.parametrize("index, letters", [(1, "A"), (26, "Z"), (27, "AA"), (31, "AE"), (52, "AZ"), (53, "BA"),
+                                            (702, "ZZ"), (703, "AAA"), (16384, "XFD")])
+def test_column_letters_round_trip(index, letters):
+    from macros.book_io import column_index, column_letters
+
+    assert column_letters(index) == letters and column_index(letters) == index
+
+
+def test_the_guides_explain_example_uses_the_deadline_columns_ranges():
+    """docs/安装说明.md's JSJB_EXPLAIN example reads the same cells and ranges as the template's
+    办理期限 formula (row 2; 节假日 and 参数 included), so the explanation agrees with the column."""
+    import inspect
+
+    from jsjb.core import schema as S
+    from jsjb.io.ledger_book import computed_formulas
+    from macros.book_io import column_letters
+
+    guide = (ROOT / "docs" / "安装说明.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"`=JSJB_EXPLAIN\((.*?)\)`", guide)
+    args = [a.strip() for a in example.split(",")]
+    deadline = re.fullmatch(r"=JSJB_DEADLINE\((.*)\)", computed_formulas()[S.DEADLINE]).group(1).split(",")
+    names = list(S.INPUT_NAMES)
+
+    def cell(ref: str) -> str:            # 工单[派单时间] → I2 (the template's table starts at A1)
+        return re.sub(r"工单\[(.+?)\]", lambda m: f"{column_letters(names.index(m.group(1)) + 1)}2", ref)
+
+    assert args == [cell(a) for a in deadline]
+    assert args[-2:] == ["'节假日'!$A$2:$C$3000", "'参数'!$A$2:$B$200"]
+    sig = list(inspect.signature(xlfuncs.JSJB_EXPLAIN).parameters)
+    assert len(args) == len(sig) and sig[-2:] == ["holidays", "params"]

@@ -1,6 +1,6 @@
 """`jsjb doctor` (jsjb.doctor): on Linux it runs what applies and marks the Excel checks skipped;
-every failure carries a Chinese fix; the add-in file check reads what build_addin writes; the
-Windows-only decisions (WPS behind Excel.Application, the add-in's answer) on stubbed inputs."""
+every failure carries a Chinese fix. The Windows/Excel checks themselves (jsjb.doctor_windows)
+are in tests/test_doctor_windows.py, on a fake COM layer."""
 
 import datetime as dt
 import importlib.util
@@ -37,8 +37,8 @@ def test_every_check_is_ok_fail_or_skipped_and_failures_say_the_fix(checks):
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="Linux behaviour")
 def test_on_linux_the_excel_checks_are_skipped_and_the_rest_run(checks):
     by_name = {c.name: c for c in checks}
-    for name in ("xlwings DLL", "加载项文件", "Excel 的 COM 注册", "Excel 启动", "加载项已加载", "台账计算列",
-                 "按钮“刷新”", "按钮“发送通报”"):
+    for name in ("xlwings DLL", "加载项文件", "宏的信任设置", "Excel 的 COM 注册", "Excel 启动", "加载项已勾选",
+                 "加载项已加载", "按钮通路（VBA → RunPython → Python）", "台账计算列", "按钮“刷新”", "按钮“发送通报”"):
         assert by_name[name].status == doctor.SKIPPED and "Windows" in by_name[name].detail
     assert by_name["Python"].status == doctor.OK and sys.executable in by_name["Python"].detail
     assert by_name["依赖包"].status == doctor.OK
@@ -83,48 +83,6 @@ def test_fonts_for_pdf(monkeypatch):
     assert doctor.check_fonts()[0].status == doctor.OK
     monkeypatch.setattr(fonts, "_fc_families", lambda: None)
     assert doctor.check_fonts()[0].status == doctor.SKIPPED
-
-
-def test_addin_info_reads_what_the_build_writes(tmp_path):
-    spec = importlib.util.spec_from_file_location("build_addin", ROOT / "scripts" / "build_addin.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    xlam, _ = build.assemble(tmp_path / "jsjb.xlam", r"%LOCALAPPDATA%\py\pythonw.exe")
-    info = doctor.addin_info(xlam)
-    assert info["xlwings"] == xlwings.__version__
-    assert info["conf"]["UDF Modules"] == "xlfuncs"
-    assert info["conf"]["Interpreter_Win"] == r"%LOCALAPPDATA%\py\pythonw.exe"
-
-
-@pytest.mark.parametrize("server, status, words", [
-    (r"C:\Program Files\Microsoft Office\Root\Office16\EXCEL.EXE /automation", doctor.OK, ""),
-    (r"C:\Users\li\AppData\Local\Kingsoft\WPS Office\12.1.0\office6\et.exe /automation", doctor.FAIL, "WPS"),
-])
-def test_excel_registration_detects_wps(monkeypatch, server, status, words):
-    monkeypatch.setattr(doctor, "is_windows", lambda: True)
-    monkeypatch.setattr(doctor, "excel_server", lambda: server)
-    c = doctor.check_excel_registration()
-    assert c.status == status
-    assert words in c.detail and (status == doctor.OK or "#2575" in c.fix)
-
-
-def test_addin_answer_is_compared_with_version_and_project_name():
-    class App:
-        def __init__(self, answer):
-            self.answer = answer
-            self.api = self
-
-        @property
-        def AddIns(self):  # noqa: N802 - COM name
-            return [type("A", (), {"Name": "jsjb.xlam", "Installed": True})()]
-
-        def Run(self, macro):  # noqa: N802 - COM name
-            assert macro == "'jsjb.xlam'!JsjbAddinInfo"
-            return self.answer
-
-    assert doctor._check_addin_loaded(App(f"{xlwings.__version__}|jsjb")).status == doctor.OK
-    stale = doctor._check_addin_loaded(App("0.33.0|myaddin"))
-    assert stale.status == doctor.FAIL and "重新生成" in stale.fix
 
 
 def test_the_optional_speed_ups_are_reported(checks, monkeypatch):

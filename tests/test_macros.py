@@ -215,3 +215,23 @@ def test_import_holidays_reports_dates_the_sheet_holds_with_the_other_type():
     assert f"{clash['date']}：通知为休息日，表中为工作日" in alerts(book)[0] and written_sheets(book) == set()
     new = macros.import_holidays(str(notice), confirm=True)
     assert clash["date"] not in {r["date"] for r in new} and len(new) == len(rows) - 1
+
+
+def test_self_test_reports_what_doctor_compares(sample_book, tmp_path, monkeypatch):
+    """macros.self_test — the Python end of doctor's button path — reads the calling ledger like a
+    button and writes the interpreter, versions, the calling workbook and the process kind."""
+    import json
+    import sys
+
+    import jsjb
+
+    report = tmp_path / "自检.json"
+    got = macros.self_test(str(report))
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written == got
+    assert written["executable"] == sys.executable and written["book"] == "台账.xlsx" and written["tickets"] == 300
+    assert written["xlwings"] == xw.__version__ and written["jsjb"] == jsjb.__version__
+    assert written["warm"] is True                     # no --from_xl: the UDF server's process
+    assert not sample_book.json()["actions"]            # it only reads
+    monkeypatch.setattr(sys, "argv", ["-c", "--wb=台账.xlsx", "--from_xl=1", "--hwnd=1"])
+    assert macros.self_test(str(report))["warm"] is False
