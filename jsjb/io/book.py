@@ -22,6 +22,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from . import sheet_rows
 from .writer import (
     DATE_FMT,
     DATETIME_FMT,
@@ -98,9 +99,14 @@ class _XlsxEngine:
         for name, value in custom.items():
             self.wb.set_custom_property(name, value)
         self.formats = {k: self.wb.add_format(spec) for k, spec in FORMATS.items()}
+        self.path = tmp
+        self.names: dict[int, str] = {}          # id(worksheet) → its name
+        self.lists: list[tuple] = []              # rendered long lists, spliced in after close (sheet_rows)
 
     def sheet(self, name: str):
-        return self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name)
+        self.names[id(ws)] = name
+        return ws
 
     def text(self, ws, r, c, s, f):
         ws.write_string(r, c, s, self.formats[f])
@@ -149,8 +155,22 @@ class _XlsxEngine:
 
     def rows(self, ws, first_row, frame: pd.DataFrame, date_fmt: dict, num_fmt: dict):
         """A long list: values only where a cell has one (no borders); dates in ``date_fmt`` (column →
-        format, default date-time), numbers in ``num_fmt`` (column → format, default none). Each
-        column is converted whole (:func:`column_cells`); the loop only hands ready values over."""
+        format, default date-time), numbers in ``num_fmt`` (column → format, default none).
+        Columns converted whole and rendered as the sheet's rows (:mod:`jsjb.io.sheet_rows`), put in
+        place when the workbook is closed; a column of numbers and text mixed goes cell by cell."""
+        columns = []
+        for name in frame.columns:
+            arr, kind = _arrow_column(frame[name])
+            if arr is None:
+                return self._cells(ws, first_row, frame, date_fmt, num_fmt)
+            key = date_fmt.get(name, "datetime_plain") if kind == "date" else num_fmt.get(name) if kind == "number" else None
+            # the style index XlsxWriter gives the format (the one its own cells would carry)
+            columns.append((kind, arr, self.formats[key]._get_xf_index() if key else None))
+        if len(frame):
+            self.lists.append((self.names[id(ws)], first_row + 1, first_row + len(frame), len(columns) - 1,
+                               sheet_rows.render(columns, first_row)))
+
+    def _cells(self, ws, first_row, frame: pd.DataFrame, date_fmt: dict, num_fmt: dict):
         for j, name in enumerate(frame.columns):
             kind, values = column_cells(frame[name])
             f_date = self.formats[date_fmt.get(name, "datetime_plain")]
@@ -174,6 +194,8 @@ class _XlsxEngine:
 
     def close(self):
         self.wb.close()
+        if self.lists:
+            sheet_rows.splice(self.path, self.lists)
 
 
 class _RustEngine:
