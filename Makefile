@@ -16,7 +16,7 @@ $(RUNTIME): pyproject.toml
 	@$(PYTHON) scripts/check_python.py
 	@if [ -x $(PY) ] && ! $(PY) scripts/check_python.py --quiet; then rm -rf $(VENV); fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	@echo "安装本工具及其运行所需的软件包（首次约一分钟）…"
+	@echo "安装本工具及其运行所需的软件包（首次需要一两分钟）…"
 	@$(PY) -m pip install --upgrade pip > $(LOG) 2>&1 && $(PY) -m pip install -e . >> $(LOG) 2>&1 \
 		|| { tail -n 40 $(LOG); echo "安装失败，完整记录见 $(LOG)"; exit 1; }
 	@touch $@

@@ -177,6 +177,18 @@ def size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 2**20
 
 
+def startup_seconds(folder: Path, runs: int = 3) -> float:
+    """The median wall time of ``jsjb --version`` from the bundle (the program's start-up: the
+    interpreter, pandas and the command line loaded)."""
+    exe = folder / ("jsjb.exe" if os.name == "nt" else "jsjb")
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([str(exe), "--version"], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="生成独立运行包（不需要 Python 环境）")
     p.add_argument("--venv", type=Path, help="已安装 jsjb 的构建环境（默认新建 build/bundle-venv）")
@@ -195,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     archive = pack(folder, args.out / archive_name(ver, system, arch))
     t3 = time.perf_counter()
     print(f"独立运行包：{archive}（{size_mb(archive):.0f} MB，解压后 {size_mb(folder):.0f} MB）\n"
-          f"用时：构建环境 {t1 - t0:.0f} 秒，PyInstaller {t2 - t1:.0f} 秒，打包 {t3 - t2:.0f} 秒")
+          f"用时：构建环境 {t1 - t0:.0f} 秒，PyInstaller {t2 - t1:.0f} 秒，打包 {t3 - t2:.0f} 秒；"
+          f"启动（jsjb --version）{startup_seconds(folder):.2f} 秒（1 分钟平均负载 {os.getloadavg()[0]:.1f}）")
     return 0
 
 

@@ -115,6 +115,33 @@ def test_one_minor_below_the_floor_is_refused_by_pip(tmp_path):
     assert not (tmp_path / "t" / "jsjb").exists()
 
 
+def test_make_demo_installs_the_runtime_only_and_quietly(tmp_path):
+    """The README's first command: no test tool in the environment afterwards, no pip or setuptools
+    chatter (deprecation banners) on the screen — only the program's own lines."""
+    python = interpreter(FLOOR[1])
+    if python is None or not shutil.which("make"):
+        pytest.skip("needs the floor Python and make")
+    venv = tmp_path / "venv"
+    proc = subprocess.run(["make", "demo", f"VENV={venv}", f"PYTHON={python}"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=1200)
+    assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-2000:])
+    shown = proc.stdout + proc.stderr
+    assert not re.search(r"(?i)deprecat|warning|!!|\*{20}", shown), shown[:3000]
+    assert "月通报" in proc.stdout
+    assert not installed(venv) & NOT_IN_A_PLAIN_INSTALL
+
+
+def test_make_refuses_a_python_below_the_floor_in_plain_words(tmp_path):
+    python = interpreter(FLOOR[1] - 1)
+    if python is None or not shutil.which("make"):
+        pytest.skip(f"needs Python {FLOOR[0]}.{FLOOR[1] - 1} and make")
+    proc = subprocess.run(["make", "demo", f"VENV={tmp_path / 'venv'}", f"PYTHON={python}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert f"本工具需要 Python {FLOOR[0]}.{FLOOR[1]} 或更高版本" in proc.stderr
+    assert not (tmp_path / "venv").exists()
+
+
 def lowest_constraints() -> list[str]:
     """Each run-time dependency pinned to the lower bound pyproject declares (markers kept)."""
     pins = []
