@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     t3 = time.perf_counter()
     print(f"独立运行包：{archive}（{size_mb(archive):.0f} MB，解压后 {size_mb(folder):.0f} MB）\n"
           f"用时：构建环境 {t1 - t0:.0f} 秒，PyInstaller {t2 - t1:.0f} 秒，打包 {t3 - t2:.0f} 秒；"
-          f"启动（jsjb --version）{startup_seconds(folder):.2f} 秒（1 分钟平均负载 {os.getloadavg()[0]:.1f}）")
+          f"启动（jsjb --version）{startup_seconds(folder):.2f} 秒" +
+          (f"（1 分钟平均负载 {os.getloadavg()[0]:.1f}）" if hasattr(os, "getloadavg") else ""))
     return 0
 
 
