@@ -10,7 +10,6 @@ stdout carries the result (with --json: only the JSON); progress and messages go
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -62,13 +61,10 @@ def _progress(args) -> jobs.Progress:
 
 
 def _emit_json(data) -> None:
-    """The result as compact UTF-8 JSON on stdout: orjson when installed (100,000 tickets: 0.035 s
-    against 0.14 s), else the standard library — the same text either way."""
-    try:
-        import orjson
-    except ImportError:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
-        return
+    """The result as compact UTF-8 JSON on stdout, through orjson (100,000 tickets: 0.035 s against
+    0.14 s with the standard library, whose text is the same)."""
+    import orjson
+
     raw = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE)
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:

@@ -22,8 +22,9 @@ from importlib import metadata
 from pathlib import Path
 
 OK, FAIL, SKIPPED = "ok", "fail", "skipped"
-PACKAGES = ("jsjb", "xlwings", "pandas", "numpy", "pyarrow", "fastexcel", "python-calamine", "openpyxl",
-            "XlsxWriter", "chinesecalendar", "python-docx")
+PACKAGES = ("jsjb", "pandas", "numpy", "pyarrow", "fastexcel", "XlsxWriter", "orjson", "chinesecalendar",
+            "python-docx", "starlette", "jinja2", "uvicorn", "python-multipart")   # when jsjb's metadata is absent
+PYTHON_FLOOR = (3, 11)                                                              # likewise (pyproject: requires-python)
 NOT_WINDOWS = "仅在 Windows 上检查"
 
 
@@ -45,13 +46,56 @@ def is_windows() -> bool:
 
 
 # -- Python and packages ---------------------------------------------------------------------------------
+def frozen() -> bool:
+    """True inside the self-contained folder (make bundle): no pip, no separate Python."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def reinstall_hint() -> str:
+    """How to put the program's packages back, naming the interpreter by its full path (nothing
+    here depends on PATH)."""
+    if frozen():
+        return "重新解压独立运行包（其中的文件不要单独删改或移动），然后再运行 jsjb doctor。"
+    return (f"在本工具文件夹运行：\"{sys.executable}\" -m pip install .（内网电脑用离线安装包："
+            "--no-index --find-links <文件夹> jsjb）")
+
+
+def python_floor() -> tuple[int, int]:
+    """The oldest Python jsjb installs on (its Requires-Python)."""
+    try:
+        m = re.search(r">=\s*(\d+)\.(\d+)", metadata.metadata("jsjb").get("Requires-Python") or "")
+    except metadata.PackageNotFoundError:
+        m = None
+    return (int(m.group(1)), int(m.group(2))) if m else PYTHON_FLOOR
+
+
 def check_python() -> Check:
     v = sys.version_info
-    detail = f"Python {v.major}.{v.minor}.{v.micro}，位置：{sys.executable}"
-    if v < (3, 10):
-        return Check("Python", FAIL, detail,
+    where = "独立运行包内置" if frozen() else f"位置：{sys.executable}"
+    detail = f"Python {v.major}.{v.minor}.{v.micro}，{where}"
+    floor = python_floor()
+    if v[:2] < floor:
+        return Check("Python", FAIL, detail + f"（需要 {floor[0]}.{floor[1]} 或更高版本）",
                      "安装 Python 3.13（python.org 的 Python 安装管理器：py install 3.13）后重新安装本工具。")
     return Check("Python", OK, detail)
+
+
+def runtime_packages() -> tuple[str, ...]:
+    """jsjb and the distributions it needs at run time on this system: its requirements without the
+    extras' (test tools, the opt-in writer), each marker read for this platform (xlwings: Windows)."""
+    try:
+        requires = metadata.requires("jsjb")
+    except metadata.PackageNotFoundError:
+        return PACKAGES
+    names = ["jsjb"]
+    for req in requires or []:
+        spec, _, marker = req.partition(";")
+        if "extra" in marker:
+            continue
+        if "sys_platform" in marker and ("win32" in marker) != is_windows():
+            continue
+        names.append(re.match(r"[A-Za-z0-9._-]+", spec.strip()).group(0))
+    return tuple(names)
 
 
 def xlwings_pin() -> str | None:
@@ -68,16 +112,17 @@ def xlwings_pin() -> str | None:
 
 def check_packages() -> list[Check]:
     found, missing = [], []
-    for name in PACKAGES:
+    for name in runtime_packages():
         try:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             missing.append(name)
     out = [Check("依赖包", FAIL if missing else OK, "；".join(found) + (f"；缺少：{'、'.join(missing)}" if missing else ""),
-                 f"在本工具文件夹运行：\"{sys.executable}\" -m pip install .（内网电脑用离线安装包："
-                 "--no-index --find-links <文件夹> jsjb）")]
+                 reinstall_hint())]
     pin, have = xlwings_pin(), _version("xlwings")
-    if pin is None:
+    if not is_windows():
+        out.append(Check("xlwings 版本", SKIPPED, f"{NOT_WINDOWS}（Excel 加载项只在 Windows 上使用 xlwings）"))
+    elif pin is None:
         out.append(Check("xlwings 版本", SKIPPED, "jsjb 未以包的形式安装，无法读取要求的版本"))
     elif have != pin:
         out.append(Check("xlwings 版本", FAIL, f"已安装 {have or '无'}，本工具要求 {pin}",
@@ -94,15 +139,15 @@ def _version(name: str) -> str | None:
         return None
 
 
-# Optional packages that make the jobs faster; without them the same files are written, more slowly
+# Opt-in packages that make the jobs faster; without them the same files are written, more slowly
 ACCELERATORS = {
-    "rvgsrust-xlsxwriter": "写工作簿（归档、计算结果、月通报等）快约 4–5 倍；没有时用 XlsxWriter，结果相同",
-    "orjson": "--json 输出快约 4 倍；没有时用标准库，输出相同",
+    "rvgsrust-xlsxwriter": "可选组件 jsjb[fast-writer]：写整本台账（归档、计算结果）快约 4–5 倍；"
+                           "默认用 XlsxWriter，结果相同",
 }
 
 
 def check_accelerators() -> Check:
-    """The optional speed-ups (their wheels exist for 64-bit x86/Windows; elsewhere the fallbacks run)."""
+    """The opt-in speed-ups (installed with their extra; wheels for 64-bit x86 only)."""
     have = {name: _version(name) for name in ACCELERATORS}
     missing = [name for name, v in have.items() if v is None]
     found = "；".join(f"{name} {v}" for name, v in have.items() if v)
@@ -121,7 +166,7 @@ def check_holidays(today: dt.date | None = None) -> list[Check]:
     try:
         cal = WorkCalendar()
     except LedgerError as e:
-        return [Check("节假日数据", FAIL, str(e), "重新安装本工具（含 chinesecalendar）。")]
+        return [Check("节假日数据", FAIL, str(e), reinstall_hint())]
     out = []
     for year in (today.year, today.year + 1):
         name = f"{year}年节假日安排"
@@ -132,7 +177,8 @@ def check_holidays(today: dt.date | None = None) -> list[Check]:
             when = "国务院办公厅一般在每年11月公布下一年的安排" if year > today.year else "本年的期限无法计算"
             out.append(Check(name, FAIL, f"内置数据未收录{year}年（{when}）",
                              f"公布后在台账“节假日”表录入{year}年的放假和调休上班日期（可用 jsjb holidays parse 解析通知），"
-                             "或升级 chinesecalendar：python -m pip install -U chinesecalendar。"))
+                             + ("或换用新版独立运行包。" if frozen() else
+                                f"或升级 chinesecalendar：\"{sys.executable}\" -m pip install -U chinesecalendar。")))
     return out
 
 
@@ -168,6 +214,9 @@ def run(progress=None) -> list[Check]:
              ("加速组件", lambda: [check_accelerators()]),
              *doctor_windows.checks(progress),
              ("节假日", check_holidays), ("字体", check_fonts)]
+    from . import doctor_browser  # the browser door (jsjb serve), on every system
+
+    steps += doctor_browser.checks(progress)
     checks: list[Check] = []
     for label, step in steps:
         if progress:

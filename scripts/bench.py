@@ -12,10 +12,12 @@ forked workers included), the load average of the machine while it ran (other wo
 for the cores), the browser door's warm path (/api/bulletin twice in one server process: the
 second request finds the parsed ledger in the cache), and, in process, one UDF (JSJB_DEADLINE)
 over a 100,000-row column through xlwings' dispatch harness.
-Prints a table and writes it to docs/benchmark.md with the machine described.
+Each writer is measured in its own table: XlsxWriter (the default install) and, where the opt-in
+extra jsjb[fast-writer] is installed, the Rust writer (JSJB_WRITER unset). The goals are those of
+the default install. Prints the tables and writes them to docs/benchmark.md with the machine described.
 
-    python scripts/bench.py                  # 10k, 100k, 1M rows, 3 runs each
-    python scripts/bench.py --sizes 10000,100000 --runs 5
+    python scripts/bench.py                  # 10k, 100k, 1M rows, 3 runs each, both writers
+    python scripts/bench.py --sizes 10000,100000 --runs 5 --writers xlsxwriter
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -75,13 +78,16 @@ print(f'write {time.perf_counter() - t0:.2f}', file=sys.stderr)
 """
 
 
-def rust_writer() -> bool:
-    """Whether the product writes whole-ledger tables with the Rust writer (jsjb.io.writer)."""
+def rust_installed() -> bool:
+    """Whether the opt-in Rust writer (jsjb[fast-writer]) is installed here."""
     try:
         import rvgsrust_xlsxwriter  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+WRITERS = {"xlsxwriter": "XlsxWriter（默认安装）", "rust": "Rust 写入库（可选组件 jsjb[fast-writer]）"}
 
 
 # job → (argv after the ledger, goal ratio, reference) — the goals of issue #16, at 100,000 and 1,000,000 rows
@@ -139,9 +145,8 @@ def run(argv: list[str], env=None) -> tuple[float, float, float]:
     return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def warm_bulletin(ledger: Path) -> tuple[float, float]:
+def warm_bulletin(ledger: Path, env: dict) -> tuple[float, float]:
     """/api/bulletin in one browser-door process: (first request, the median of the next three)."""
-    env = {**os.environ, "JSJB_LOG": os.devnull}
     proc = subprocess.run([PY, "-c", WARM, str(ledger), AS_OF], capture_output=True, text=True, check=True, env=env)
     first, *warm = (float(x) for x in proc.stdout.split())
     return first, statistics.median(warm)
@@ -203,25 +208,19 @@ def _version(dist: str) -> str:
         return "未安装"
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="10000,100000,1000000")
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--runs-big", type=int, default=1, help="runs at 1,000,000 rows and more (each takes minutes)")
-    p.add_argument("--jobs", default=",".join(JOBS))
-    p.add_argument("--no-report", action="store_true", help="print only; do not write docs/benchmark.md")
-    args = p.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    jobs = [j for j in args.jobs.split(",") if j in JOBS]
+def measure(sizes: list[int], jobs: list[str], runs_small: int, runs_big: int, writer: str, loads: list) -> list:
+    """One writer's rows of the table (the jobs run with JSJB_WRITER set for it)."""
     env = {**os.environ, "JSJB_LOG": os.devnull}
+    env.pop("JSJB_WRITER", None)
+    if writer == "xlsxwriter":
+        env["JSJB_WRITER"] = "xlsxwriter"
+    rust = writer == "rust"
     rows_out = []
-    loads = [os.getloadavg()[0]]
-    rust = rust_writer()
     for n in sizes:
         ledger = sample(n)
         with tempfile.TemporaryDirectory() as tmp:
             commands = {"floor (fastexcel)": [PY, "-c", FLOOR, str(ledger)]}
-            if not rust or n < 1_000_000:   # XlsxWriter's reference takes minutes at 1M and is not the floor in use
+            if not rust or n < 1_000_000:   # XlsxWriter's reference takes minutes at 1M
                 commands["writer reference"] = [PY, "-c", WRITER_REFERENCE, str(ledger), f"{tmp}/ref.xlsx"]
             if rust:
                 commands["writer reference (Rust)"] = [PY, "-c", WRITER_REFERENCE_RUST, str(ledger), f"{tmp}/ref2.xlsx",
@@ -235,7 +234,7 @@ def main() -> None:
             times = {k: [] for k in commands}
             cpus = {k: [] for k in commands}
             peaks = {k: 0.0 for k in commands}
-            runs = args.runs if n < 1_000_000 else args.runs_big
+            runs = runs_small if n < 1_000_000 else runs_big
             if "archive (rerun)" in commands:                # its earlier archive, whose numbers a rerun keeps
                 run(commands["archive (rerun)"], env)
             for r in range(runs):                            # interleaved runs
@@ -247,13 +246,13 @@ def main() -> None:
                     cpus[name].append(cpu)
                     peaks[name] = max(peaks[name], peak)
                     loads.append(os.getloadavg()[0])
-                    print(f"{n:>9} run {r + 1}/{runs} {name:<18} {secs:7.2f} s {cpu:7.2f} s CPU {peak:7.0f} MB",
-                          file=sys.stderr, flush=True)
+                    print(f"{writer:>10} {n:>9} run {r + 1}/{runs} {name:<18} {secs:7.2f} s {cpu:7.2f} s CPU "
+                          f"{peak:7.0f} MB", file=sys.stderr, flush=True)
             med = {k: statistics.median(v) for k, v in times.items()}
             cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
             floor = med["floor (fastexcel)"]
-            writer = med["writer reference (Rust)" if rust else "writer reference"]    # the floor of the writer in use
-            archive_writer = med.get("writer reference (Rust, archive)", 2 * writer)   # two sheets (XlsxWriter: ≈ twice)
+            writer_ref = med["writer reference (Rust)" if rust else "writer reference"]   # the floor of the writer in use
+            archive_writer = med.get("writer reference (Rust, archive)", 2 * writer_ref)  # two sheets (XlsxWriter: ≈ twice)
             for name in commands:
                 goal = ""
                 ratio = med[name] / floor
@@ -265,7 +264,7 @@ def main() -> None:
                         goal = f"≤ {limit:g}×{ref} {'✓' if ratio <= limit else '✗'}"
                         rows_out.append((n, name, med[name], ratio, cpu_med[name], peaks[name], goal))
                         continue
-                    base = {"floor+writer": floor + writer, "floor+archive writer": floor + archive_writer}.get(ref, floor)
+                    base = {"floor+writer": floor + writer_ref, "floor+archive writer": floor + archive_writer}.get(ref, floor)
                     ratio = med[name] / base
                     reference = "读取" if ref == "floor" else ("读取+Rust写入" if rust else "读取+写入")
                     goal = (f"≤ {limit:g}×{reference} {'✓' if ratio <= limit else '✗'}"
@@ -276,33 +275,57 @@ def main() -> None:
                         goal = f"{goal}；内存 < {memory_limit // 1024} GB {'✓' if memory_ok else '✗'}".lstrip("；")
                 rows_out.append((n, name, med[name], ratio, cpu_med[name], peaks[name], goal))
         if n == 100_000:
-            first, warm = warm_bulletin(ledger)
+            first, warm = warm_bulletin(ledger, env)
             loads.append(os.getloadavg()[0])
             rows_out.append((n, "/api/bulletin 首次（浏览器端，含读取）", first, float("nan"), float("nan"), float("nan"), ""))
             rows_out.append((n, "/api/bulletin 再次（台账已在内存）", warm, float("nan"), float("nan"), float("nan"),
                              f"≤ {WARM_GOAL:g} s {'✓' if warm <= WARM_GOAL else '✗'}"))
-        if n == 100_000 or (n == sizes[-1] and 100_000 not in sizes):
-            harness, own = udf_seconds(ledger, min(n, 100_000))
-            rows_out.append((min(n, 100_000), "UDF JSJB_DEADLINE 经 xlwings 调度（进程内）", harness, float("nan"),
-                             float("nan"), float("nan"), f"≤ 1 s {'✓' if harness <= 1 else '✗'}"))
-            rows_out.append((min(n, 100_000), "UDF JSJB_DEADLINE 函数本身（进程内）", own, float("nan"), float("nan"),
-                             float("nan"), f"≤ 1 s {'✓' if own <= 1 else '✗'}"))
+    return rows_out
+
+
+def table(rows_out: list) -> str:
     header = ("| 行数 | 任务 | 中位数（秒） | 与基准之比 | CPU（秒） | 峰值内存（MB） | 目标 |\n"
               "|---:|---|---:|---:|---:|---:|---|")
 
     def num(x, fmt):
         return "" if x != x else format(x, fmt)
 
-    lines = [header] + [
+    return "\n".join([header] + [
         f"| {n:,} | {name} | {secs:.2f} | {num(ratio, '.2f')} | {num(cpu, '.2f')} | {num(peak, '.0f')} | {goal} |"
-        for n, name, secs, ratio, cpu, peak, goal in rows_out]
-    table = "\n".join(lines)
+        for n, name, secs, ratio, cpu, peak, goal in rows_out])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="10000,100000,1000000")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs-big", type=int, default=1, help="runs at 1,000,000 rows and more (each takes minutes)")
+    p.add_argument("--jobs", default=",".join(JOBS))
+    p.add_argument("--writers", default="xlsxwriter,rust", help="xlsxwriter (default install), rust (opt-in extra)")
+    p.add_argument("--no-report", action="store_true", help="print only; do not write docs/benchmark.md")
+    args = p.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    jobs = [j for j in args.jobs.split(",") if j in JOBS]
+    writers = [w for w in args.writers.split(",") if w == "xlsxwriter" or (w == "rust" and rust_installed())]
+    loads = [os.getloadavg()[0]]
+    sections = []
+    for writer in writers:
+        rows_out = measure(sizes, jobs, args.runs, args.runs_big, writer, loads)
+        if writer == "xlsxwriter" and 100_000 in sizes:
+            harness, own = udf_seconds(sample(100_000), 100_000)
+            rows_out.append((100_000, "UDF JSJB_DEADLINE 经 xlwings 调度（进程内）", harness, float("nan"),
+                             float("nan"), float("nan"), f"≤ 1 s {'✓' if harness <= 1 else '✗'}"))
+            rows_out.append((100_000, "UDF JSJB_DEADLINE 函数本身（进程内）", own, float("nan"), float("nan"),
+                             float("nan"), f"≤ 1 s {'✓' if own <= 1 else '✗'}"))
+        sections.append((writer, table(rows_out)))
+        print(f"\n{WRITERS[writer]}\n{sections[-1][1]}")
     load = f"{min(loads):.1f}–{max(loads):.1f}（中位数 {statistics.median(loads):.1f}）"
-    print(table)
     print(f"load average (1 min) during the run: {load}", file=sys.stderr)
     if not args.no_report:
+        body = "".join(f"\n## 写入：{WRITERS[w]}\n\n{t}\n" for w, t in sections)
         previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
-        kept = previous[previous.find("\n## ") + 1:] if "\n## " in previous else ""   # other scripts' sections
+        kept = re.search(r"^## (?!写入：).*", previous, re.M)     # hand-written notes and other scripts' sections
+        kept = previous[kept.start():] if kept else ""
         REPORT.write_text(
             "# 性能基准（scripts/bench.py）\n\n"
             f"机器：{machine()}。运行期间的 1 分钟平均负载：{load}（负载高于核数时，各进程互相争用 CPU，"
@@ -310,13 +333,12 @@ def main() -> None:
             f"每项为整个进程的耗时（含 Python 启动），{args.runs} 次交替运行取中位数（100 万行为 {args.runs_big} 次）；"
             "CPU 为该进程（含其等待的子进程）的用户态 + 内核态 CPU 秒数的中位数；峰值内存为该进程的最大常驻内存。"
             "“与基准之比”：读取类任务相对“读取下限”（fastexcel 读取工单台账），写整本台账的任务（archive、compute --out）"
-            "相对“读取下限 + 写同样行列的下限”：装有 Rust 写入库（rvgsrust-xlsxwriter，本工具写整本台账时所用）时为"
-            "它以常量内存模式直接写 Arrow 表的时间（writer reference (Rust)，不含格式），否则为 XlsxWriter 常量内存模式"
-            "逐行写的时间（writer reference，不含格式；两者都列出）。archive 写两张表（归档目录 = 已办结工单，年度台账 = "
-            "全部工单），它的写入下限因此是 Rust 写入库写同样两张表的时间（writer reference (Rust, archive)）。"
-            "目标（issue #16）：bulletin、assess ≤ 1.5 倍读取下限，compute --json、dispatch ≤ 2 倍，archive、compute --out"
-            " ≤ 1.2 倍（读取 + 写入）；峰值内存 10 万行 < 1 GB，100 万行 < 4 GB；浏览器端 /api/bulletin 在台账已读入内存时"
-            " ≤ 0.5 秒（10 万行）。\n\n" + table + "\n" + ("\n" + kept if kept else ""), encoding="utf-8")
+            "相对“读取下限 + 写同样行列的下限”：XlsxWriter 常量内存模式逐行写的时间（writer reference，不含格式；"
+            "archive 写两张表，按两倍计），装有可选的 Rust 写入库时为它直接写 Arrow 表的时间（writer reference (Rust)）。\n\n"
+            "目标（默认安装，即 XlsxWriter）：10 万行时 bulletin、assess ≤ 1.5 倍读取下限，compute --json、dispatch ≤ 2 倍，"
+            "archive、compute --out ≤ 1.2 倍（读取 + 写入）；峰值内存 10 万行 < 1 GB，100 万行 < 4 GB；浏览器端 "
+            "/api/bulletin 在台账已读入内存时 ≤ 0.5 秒（10 万行）。\n" + body + ("\n" + kept if kept else ""),
+            encoding="utf-8")
         print(f"\nwritten to {REPORT}", file=sys.stderr)
 
 

@@ -16,6 +16,7 @@ Usage: python scripts/build_wheels.py [DIR] [--python-version 3.13]   (default D
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,11 +32,18 @@ WINDOWS_ONLY = ("pywin32", "tzdata")          # markers pip would evaluate for t
 
 
 def requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
-    """The project's runtime dependencies (xlwings pinned exactly there) plus the Windows-only ones."""
+    """The project's runtime dependencies on Windows (xlwings pinned exactly there) plus the
+    Windows-only ones. A dependency marked ``sys_platform == 'win32'`` is named without its marker
+    (pip would evaluate it for this machine); one marked for other systems is left out."""
     if tomllib is None:
         sys.exit("需要 Python 3.11 或更高版本运行本脚本。")
     deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    return [*deps, *WINDOWS_ONLY]
+    out = []
+    for dep in deps:
+        requirement, _, marker = (part.strip() for part in dep.partition(";"))
+        if not marker or re.fullmatch(r"""sys_platform\s*==\s*["']win32["']""", marker):
+            out.append(requirement)
+    return [*out, *WINDOWS_ONLY]
 
 
 def download_command(dest: Path, python_version: str = "3.13") -> list[str]:

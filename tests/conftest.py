@@ -23,3 +23,7 @@ def calendar():
     from jsjb.core.calendar import WorkCalendar
 
     return WorkCalendar()
+
+# The suite runs the default install's writer (XlsxWriter) even where the opt-in Rust writer is
+# installed; tests/test_book_engines.py writes the same workbooks on both and compares them.
+os.environ.setdefault("JSJB_WRITER", "xlsxwriter")

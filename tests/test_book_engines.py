@@ -1,7 +1,8 @@
-"""The report workbooks on both engines (jsjb.io.book): the Rust writer, where installed, and
-XlsxWriter, the fallback. Same sample, same jobs: the two sets of files must hold the same cells,
-number formats, frozen panes, widths, print setup, chart ranges and owner mark — and the
-Rust engine must keep citizen text that looks like a formula as text (R20)."""
+"""The workbooks on both engines (jsjb.io.book, jsjb.io.writer): XlsxWriter, the default install's,
+and the Rust writer of the opt-in extra ``jsjb[fast-writer]``. Same sample, same jobs: the two sets
+of files must hold the same cells, number formats, frozen panes, widths, print setup, chart ranges
+and owner mark — and the Rust engine must keep citizen text that looks like a formula as text (R20).
+(The rest of the suite runs on XlsxWriter: tests/conftest.py sets JSJB_WRITER=xlsxwriter.)"""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def run_jobs(ledger: Path, out: Path, monkeypatch, engine: str) -> list[Path]:
     for argv in (["bulletin", str(ledger), "--month", "2025-12"], ["assess", str(ledger), "--year", "2025"],
                  ["dispatch", str(ledger)]):
         assert main([*argv, "--as-of", AS_OF, "--out", str(out), "-q"]) in (0, 1)
+    for argv in (["archive", str(ledger)], ["compute", str(ledger)]):       # whole-ledger tables (writer.write_tables)
+        assert main([*argv, "--as-of", AS_OF, "--out", str(out / f"{argv[0]}.xlsx"), "-q"]) in (0, 1)
     monkeypatch.delenv("JSJB_WRITER")
     return sorted(out.glob("*.xlsx"))
 
@@ -49,9 +52,11 @@ def _value(v):
 
 def meaning(path: Path) -> dict:
     """What a reader of the workbook sees: per sheet, each filled cell's value and number format,
-    and the sheet's layout and print settings; the charts' data ranges; the document's subject."""
+    and the sheet's layout and print settings; the charts' data ranges; the document's subject and
+    custom properties."""
     wb = openpyxl.load_workbook(path)
-    out = {"subject": wb.properties.subject, "author": wb.properties.creator}
+    out = {"subject": wb.properties.subject, "author": wb.properties.creator,
+           "custom": {p.name: p.value for p in wb.custom_doc_props.props}}
     for ws in wb.worksheets:
         cells = {c.coordinate: (_value(c.value), c.number_format if c.value is not None else None,
                                 bool(c.border.left.style), bool(c.font.bold))
@@ -94,23 +99,49 @@ def test_the_bulletin_chart_reads_the_ranked_rows(books):
     assert all(isinstance(ws.cell(r, 2).value, str) for r in range(first, last + 1))              # enterprise names
 
 
-def test_enterprise_workbooks_name_their_owner_and_older_ones_still_count(books, tmp_path):
+def test_both_engines_wrote_the_whole_ledger_workbooks(books):
+    fast, _ = books
+    names = {p.name for p in fast}
+    assert {"archive.xlsx", "compute.xlsx"} <= names, names
+
+
+def test_enterprise_workbooks_carry_their_owner_in_a_custom_property(books):
+    """R22: the owner mark is the custom document property 承办企业 (read here with openpyxl, not
+    with the code under test), on either engine — the Rust binding cannot write custom properties,
+    so these workbooks are XlsxWriter's even with the extra installed."""
+    from jsjb.io.reports import owner_of
+
+    fast, slow = books
+    marked = 0
+    for p in [*fast, *slow]:
+        props = {q.name: q.value for q in openpyxl.load_workbook(p, read_only=True).custom_doc_props.props}
+        if p.name.startswith("月通报_2025-12_"):
+            assert props.get("承办企业", "").startswith("东胜区"), p.name
+            assert owner_of(p) == props["承办企业"]
+            marked += 1
+        else:
+            assert "承办企业" not in props and owner_of(p) is None, p.name
+    assert marked >= 6
+
+
+def test_workbooks_of_earlier_versions_still_name_their_owner(tmp_path):
+    """Workbooks written while the mark was the document subject (“承办企业：<name>”) still count."""
     import xlsxwriter
 
     from jsjb.io.reports import owner_of
 
-    fast, slow = books
-    for p in [*fast, *slow]:
-        if p.name.startswith("月通报_2025-12_"):
-            assert owner_of(p) and owner_of(p).startswith("东胜区"), p.name
-        else:
-            assert owner_of(p) is None, p.name
-    old = tmp_path / "旧版.xlsx"                  # written by an earlier version: a custom property
+    old = tmp_path / "旧版.xlsx"
     wb = xlsxwriter.Workbook(str(old))
-    wb.set_custom_property("承办企业", "东胜区热力有限责任公司")
+    wb.set_properties({"subject": "承办企业：东胜区热力有限责任公司"})
     wb.add_worksheet("本企业情况")
     wb.close()
     assert owner_of(old) == "东胜区热力有限责任公司"
+    other = tmp_path / "别的主题.xlsx"
+    wb = xlsxwriter.Workbook(str(other))
+    wb.set_properties({"subject": "12345热线工单台账"})
+    wb.add_worksheet("s")
+    wb.close()
+    assert owner_of(other) is None
     assert owner_of(tmp_path / "无.xlsx") is None
 
 

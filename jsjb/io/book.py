@@ -1,25 +1,38 @@
 """Small report workbooks written top to bottom — the bulletin, each enterprise's workbook, the
-assessment, the dispatch lists — on one of two engines with the same cells: the Rust writer
-(``rvgsrust_xlsxwriter``) where it is installed, else XlsxWriter.
+assessment, the dispatch lists — on one of two engines with the same cells: XlsxWriter (the
+default install), or the Rust writer (``rvgsrust_xlsxwriter``) where the opt-in extra
+``jsjb[fast-writer]`` is installed (:func:`jsjb.io.writer.rust_writer`).
 
-Measured on the 100,000-row sample (December: 10,204 tickets × 17 columns on one list sheet):
-XlsxWriter 0.58 s, the Rust writer 0.13 s. Long ticket lists (``Sheet.table(plain=True)``) go to
-the Rust writer as Arrow columns in one call; titles, key/value blocks and small tables are
-written cell by cell on either engine. Every text is a text cell, never a formula (R20); numbers
-are numbers; date-times are Excel serials with a date format (what XlsxWriter stores too).
+A workbook with custom document properties — an enterprise's own workbook carries its owner mark
+(R22) as one — is always written by XlsxWriter: the Rust binding cannot write them.
 
-``JSJB_WRITER=xlsxwriter`` forces the fallback engine (the tests compare the two).
+Long ticket lists (``Sheet.table(plain=True)``) are converted column by column (Arrow/NumPy) and
+written in one call on the Rust engine, cell by cell from ready lists on XlsxWriter; titles,
+key/value blocks and small tables are written cell by cell on either engine. Every text is a text
+cell, never a formula (R20); numbers are numbers; date-times are Excel serials with a date format
+(what XlsxWriter's write_datetime stores too).
+
+``JSJB_WRITER=xlsxwriter`` turns the Rust writer off (the tests compare the two).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import numpy as np
 import pandas as pd
 
-from .writer import DATE_FMT, DATETIME_FMT, PERCENT_FMT, WORKBOOK_OPTIONS, _arrow_column, _column_values, _rust_writer
+from . import sheet_rows
+from .writer import (
+    DATE_FMT,
+    DATETIME_FMT,
+    PERCENT_FMT,
+    WORKBOOK_OPTIONS,
+    _arrow_column,
+    _column_values,
+    column_cells,
+    rust_writer,
+)
 
 _BORDER = {"border": 1, "valign": "vcenter"}
 FORMATS = {           # one definition per look, on either engine
@@ -48,10 +61,8 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)     # serials of dates from 1900-03-01 o
 
 
 def engine_name() -> str:
-    """"rust" where the Rust writer is installed (unless JSJB_WRITER=xlsxwriter), else "xlsxwriter"."""
-    if os.environ.get("JSJB_WRITER", "").lower() == "xlsxwriter" or _rust_writer() is None:
-        return "xlsxwriter"
-    return "rust"
+    """"rust" where the opt-in Rust writer is installed (unless JSJB_WRITER=xlsxwriter), else "xlsxwriter"."""
+    return "xlsxwriter" if rust_writer() is None else "rust"
 
 
 def _column_letter(col: int) -> str:
@@ -78,17 +89,24 @@ def _serial(v: dt.datetime) -> float:
 class _XlsxEngine:
     """XlsxWriter (pure Python): every cell through its API."""
 
-    def __init__(self, tmp: str, properties: dict):
+    def __init__(self, tmp: str, properties: dict, custom: dict):
         import xlsxwriter  # here: jobs that write no workbook do not pay its import
 
         # in_memory: parts assembled in memory, not in temporary files (measured: 9 bulletin workbooks
         # spent 0.2 s of 1.0 s creating and deleting 107 temporary files).
         self.wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "in_memory": True})
         self.wb.set_properties(properties)
+        for name, value in custom.items():
+            self.wb.set_custom_property(name, value)
         self.formats = {k: self.wb.add_format(spec) for k, spec in FORMATS.items()}
+        self.path = tmp
+        self.names: dict[int, str] = {}          # id(worksheet) → its name
+        self.lists: list[tuple] = []              # rendered long lists, spliced in after close (sheet_rows)
 
     def sheet(self, name: str):
-        return self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name)
+        self.names[id(ws)] = name
+        return ws
 
     def text(self, ws, r, c, s, f):
         ws.write_string(r, c, s, self.formats[f])
@@ -137,29 +155,56 @@ class _XlsxEngine:
 
     def rows(self, ws, first_row, frame: pd.DataFrame, date_fmt: dict, num_fmt: dict):
         """A long list: values only where a cell has one (no borders); dates in ``date_fmt`` (column →
-        format, default date-time), numbers in ``num_fmt`` (column → format, default none)."""
+        format, default date-time), numbers in ``num_fmt`` (column → format, default none).
+        Columns converted whole and rendered as the sheet's rows (:mod:`jsjb.io.sheet_rows`), put in
+        place when the workbook is closed; a column of numbers and text mixed goes cell by cell."""
+        columns = []
+        for name in frame.columns:
+            arr, kind = _arrow_column(frame[name])
+            if arr is None:
+                return self._cells(ws, first_row, frame, date_fmt, num_fmt)
+            key = date_fmt.get(name, "datetime_plain") if kind == "date" else num_fmt.get(name) if kind == "number" else None
+            # the style index XlsxWriter gives the format (the one its own cells would carry)
+            columns.append((kind, arr, self.formats[key]._get_xf_index() if key else None))
+        if len(frame):
+            self.lists.append((self.names[id(ws)], first_row + 1, first_row + len(frame), len(columns) - 1,
+                               sheet_rows.render(columns, first_row)))
+
+    def _cells(self, ws, first_row, frame: pd.DataFrame, date_fmt: dict, num_fmt: dict):
         for j, name in enumerate(frame.columns):
+            kind, values = column_cells(frame[name])
             f_date = self.formats[date_fmt.get(name, "datetime_plain")]
             f_num = self.formats[num_fmt[name]] if name in num_fmt else None
-            for i, v in enumerate(_column_values(frame[name]), start=first_row):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(i, j, v)
-                elif isinstance(v, dt.datetime):
-                    ws.write_datetime(i, j, v, f_date)
-                else:
-                    ws.write_number(i, j, v, f_num)
+            if kind == "text":
+                write, f = ws.write_string, None
+            elif kind in ("date", "number"):
+                write, f = ws.write_number, f_date if kind == "date" else f_num
+            else:
+                for i, v in enumerate(values, start=first_row):
+                    if isinstance(v, str):
+                        ws.write_string(i, j, v)
+                    elif isinstance(v, dt.datetime):
+                        ws.write_datetime(i, j, v, f_date)
+                    elif v is not None:
+                        ws.write_number(i, j, v, f_num)
+                continue
+            for i, v in enumerate(values, start=first_row):
+                if v is not None:
+                    write(i, j, v, f)
 
     def close(self):
         self.wb.close()
+        if self.lists:
+            sheet_rows.splice(self.path, self.lists)
 
 
 class _RustEngine:
     """The Rust writer: long lists as Arrow columns in one call, everything else cell by cell."""
 
     def __init__(self, tmp: str, properties: dict):
-        self.rx = _rust_writer()
+        import rvgsrust_xlsxwriter  # the opt-in extra (chosen by engine_name, or asked for by a test)
+
+        self.rx = rvgsrust_xlsxwriter
         self.wb = self.rx.Workbook(tmp)
         self.wb.set_properties(**properties)
         self.formats = {k: self._format(spec) for k, spec in FORMATS.items()}
@@ -265,10 +310,14 @@ class _RustEngine:
 
 class Book:
     """A new workbook at ``tmp`` (the caller renames it into place: writer.atomic_path), with the
-    document properties given (author, comments, subject)."""
+    document properties given (author, comments, subject) and ``custom`` document properties
+    (name → text; such a workbook is always written by XlsxWriter)."""
 
-    def __init__(self, tmp: str, *, engine: str | None = None, **properties):
-        self.engine = (_RustEngine if (engine or engine_name()) == "rust" else _XlsxEngine)(tmp, properties)
+    def __init__(self, tmp: str, *, engine: str | None = None, custom: dict | None = None, **properties):
+        if custom or (engine or engine_name()) != "rust":
+            self.engine = _XlsxEngine(tmp, properties, custom or {})
+        else:
+            self.engine = _RustEngine(tmp, properties)
 
     def sheet(self, name: str) -> Sheet:
         return Sheet(self, name)

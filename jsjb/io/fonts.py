@@ -93,11 +93,11 @@ class FontStatus:
 
 
 # -- what is installed -------------------------------------------------------------------------------------
-def _fc_families() -> set[str] | None:
+def _fc_families(pattern: str = ":") -> set[str] | None:
     if not shutil.which("fc-list"):
         return None
     try:
-        text = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, timeout=30,
+        text = subprocess.run(["fc-list", pattern, "family"], capture_output=True, text=True, timeout=30,
                               encoding="utf-8", errors="replace").stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -154,6 +154,12 @@ def installed_families() -> set[str] | None:
                 names.add(font.name)
         return names
     return _fc_families()
+
+
+def chinese_families() -> set[str] | None:
+    """Families with Chinese glyphs (fontconfig's lang=zh), which pages and workbooks need to show
+    Chinese at all; None when fontconfig cannot tell (no fc-list; Windows always has them)."""
+    return _fc_families(":lang=zh")
 
 
 def check(families: set[str] | None = None) -> list[FontStatus] | None:

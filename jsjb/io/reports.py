@@ -40,17 +40,18 @@ RATE_COLUMNS = ("response_rate", "resolution_rate", "satisfaction_rate")
 LIST_KEYS = ("overdue", "exempt", "on_hold", "major", "renminwang", "invalid")
 
 
-OWNER_PROPERTY = "承办企业"   # whose workbook this is: the document's subject "承办企业：<name>"
+OWNER_PROPERTY = "承办企业"   # whose workbook this is: a custom document property of that name (R22)
 PROPERTIES = {"author": OFFICE, "comments": "由 jsjb 生成；仅含数值"}
 
 
 def owner_subject(name: str) -> str:
+    """The document subject that marked the owner in workbooks of the versions that wrote it there."""
     return f"{OWNER_PROPERTY}：{name}"
 
 
 def owner_of(path: Path) -> str | None:
-    """The 承办企业 an enterprise workbook was written for (its subject; in workbooks written by
-    earlier versions, a custom property of that name), or None."""
+    """The 承办企业 an enterprise workbook was written for: its custom property 承办企业; in workbooks
+    written by the versions that kept it in the subject, “承办企业：<name>” there. None otherwise."""
     import zipfile
     from xml.etree import ElementTree
 
@@ -62,15 +63,15 @@ def owner_of(path: Path) -> str | None:
     except (OSError, zipfile.BadZipFile):
         return None
     try:
+        if custom is not None:
+            for prop in ElementTree.fromstring(custom):
+                if prop.get("name") == OWNER_PROPERTY and len(prop):
+                    return prop[0].text
         if core is not None:
             subject = ElementTree.fromstring(core).find("{http://purl.org/dc/elements/1.1/}subject")
             prefix = owner_subject("")
             if subject is not None and (subject.text or "").startswith(prefix):
                 return subject.text[len(prefix):]
-        if custom is not None:
-            for prop in ElementTree.fromstring(custom):
-                if prop.get("name") == OWNER_PROPERTY and len(prop):
-                    return prop[0].text
     except ElementTree.ParseError:
         return None
     return None
@@ -231,7 +232,7 @@ def write_enterprise(path: Path, rep: Report, name: str, t: pd.DataFrame, c: pd.
 
     def write(tmp: str) -> None:
         book, sh = _report_sheet(tmp, "本企业情况", f"{name}“接诉即办”工作情况（{rep.period.title}）", rep,
-                                 subject=owner_subject(name))     # the mail job checks it before attaching (R22)
+                                 custom={OWNER_PROPERTY: name})   # the mail job checks it before attaching (R22)
         sh.heading("一、三率、扣加分及排名")
         if len(row):
             r = row.iloc[0]

@@ -1,5 +1,9 @@
-"""Writing new workbooks with XlsxWriter: values only, every string as a string cell (R20),
-atomic (temp file in the target folder, then rename — R21), formats defined once.
+"""Writing new workbooks: values only, every string as a string cell (R20), atomic (temp file in
+the target folder, then rename — R21), formats defined once.
+
+XlsxWriter writes every workbook in the default install. The opt-in extra ``jsjb[fast-writer]``
+(rvgsrust-xlsxwriter, a young Rust binding) writes whole-ledger tables and long lists faster, with
+the same cells (tests/test_book_engines.py); ``JSJB_WRITER=xlsxwriter`` turns it off again.
 """
 
 from __future__ import annotations
@@ -93,11 +97,24 @@ def _column_values(col: pd.Series) -> list:
     return out
 
 
-def _cell_writer(ws, col: pd.Series, date_format, number_format):
-    """The write call for one column's values, chosen once from its dtype (not per cell)."""
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return lambda r, c, v: ws.write_datetime(r, c, v, date_format)
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+def column_cells(col: pd.Series) -> tuple[str, list]:
+    """One column as (kind, cell values) for XlsxWriter, converted as a whole (Arrow/NumPy), not
+    cell by cell: "date" → Excel serials (written as numbers with a date format, as XlsxWriter's
+    write_datetime stores them), "number" → floats, "text" → strings cut to a cell's limit with
+    "" as None, "mixed" → :func:`_column_values`. None is a missing value (no cell written)."""
+    arr, kind = _arrow_column(col)
+    if arr is None:
+        return "mixed", _column_values(col)
+    return kind, arr.to_pylist()
+
+
+def _cell_writer(ws, kind: str, date_format, number_format):
+    """The write call for one column's values, chosen once from its kind (not per cell)."""
+    if kind == "text":
+        return ws.write_string
+    if kind == "date":
+        return lambda r, c, v: ws.write_number(r, c, v, date_format)
+    if kind == "number":
         return lambda r, c, v: ws.write_number(r, c, v, number_format)
 
     def mixed(r, c, v):
@@ -137,13 +154,13 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
     """Write the tables as sheets of a new workbook at ``path`` (atomically). Large tables are
     streamed row by row (constant memory) unless told otherwise.
 
-    Whole-ledger tables (archive, compute --out) go through the Rust writer when it is installed
-    (:func:`_write_tables_rust`, the same sheets, formats and print setup); otherwise, and for
-    tables it cannot take, through XlsxWriter."""
+    Through XlsxWriter, each column converted to cell values at once (:func:`column_cells`); with
+    the opt-in Rust writer (:func:`rust_writer`) through :func:`_write_tables_rust` — the same
+    sheets, formats and print setup — except tables it cannot take."""
     if constant_memory is None:
         constant_memory = max((len(t.frame) for t in tables), default=0) > BIG_TABLE
     tables = split_for_excel(tables)
-    if _rust_writer() is not None and all(_arrow_ready(t.frame) for t in tables):
+    if rust_writer() is not None and all(_arrow_ready(t.frame) for t in tables):
         try:
             return atomic_path(Path(path), lambda tmp: _write_tables_rust(tmp, tables, constant_memory))
         except _MixedColumn:          # a column of numbers and text mixed: XlsxWriter, cell by cell
@@ -180,11 +197,14 @@ def write_tables(path: str | os.PathLike, tables: list[Table], *, constant_memor
                 elif name in table.percent:
                     fmt = fmt_pct
                 ws.set_column(j, j, width, fmt)
-            writers = [_cell_writer(ws, table.frame[c], fmt_d if c in table.dates else fmt_dt,
-                                    fmt_pct if c in table.percent else None) for c in cols]
             for start in range(0, len(table.frame), CHUNK_ROWS):       # Python objects for one chunk at a time
                 part = table.frame.iloc[start:start + CHUNK_ROWS]
-                data = [_column_values(part[c]) for c in cols]
+                data, writers = [], []
+                for c in cols:
+                    kind, values = column_cells(part[c])
+                    data.append(values)
+                    writers.append(_cell_writer(ws, kind, fmt_d if c in table.dates else fmt_dt,
+                                                fmt_pct if c in table.percent else None))
                 for i, row in enumerate(zip(*data), start=row0 + 1 + start):   # row order: constant-memory safe
                     for j, v in enumerate(row):
                         if v is not None:
@@ -207,10 +227,14 @@ class _MixedColumn(Exception):
     """A column the Rust writer cannot take as one Arrow type (the workbook goes to XlsxWriter)."""
 
 
-def _rust_writer():
+def rust_writer():
+    """The Rust writer's module when the opt-in extra is installed and not turned off
+    (``JSJB_WRITER=xlsxwriter``); else None: XlsxWriter writes the same workbook."""
+    if os.environ.get("JSJB_WRITER", "").lower() == "xlsxwriter":
+        return None
     try:
         import rvgsrust_xlsxwriter
-    except ImportError:          # optional: XlsxWriter writes the same workbook, slower
+    except ImportError:
         return None
     return rvgsrust_xlsxwriter
 
@@ -295,7 +319,7 @@ def _arrow_column(col: pd.Series):
 def _write_tables_rust(tmp: str, tables: list[Table], constant_memory: bool) -> None:
     import pyarrow as pa
 
-    rx = _rust_writer()
+    rx = rust_writer()
     wb = rx.Workbook(tmp)
 
     def fmt():

@@ -12,6 +12,7 @@ import os
 import socket
 import sys
 import threading
+from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -25,6 +26,11 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def default_work_dir() -> Path:
+    """Where the browser door keeps uploaded copies and output files: JSJB_WEB_DIR, else ~/.jsjb/web."""
+    return Path(os.environ.get("JSJB_WEB_DIR") or Path.home() / ".jsjb" / "web")
 
 
 def browser_wanted() -> bool:
@@ -96,4 +102,4 @@ def create_app(*args, **kwargs):
     return _create(*args, **kwargs)
 
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "create_app", "is_loopback", "make_server", "serve"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "create_app", "default_work_dir", "is_loopback", "make_server", "serve"]

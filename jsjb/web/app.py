@@ -32,7 +32,7 @@ from ..core import clock
 from ..core import schema as S
 from ..core.errors import LedgerError
 from ..core.ledger import ERROR
-from . import render
+from . import default_work_dir, render
 from .state import Job, LedgerEntry, Session, State, friendly_error, safe_upload_name
 
 HERE = Path(__file__).parent
@@ -75,7 +75,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         password = os.environ.get("JSJB_WEB_PASSWORD") or None
     if max_upload is None:
         max_upload = int(float(os.environ.get("JSJB_WEB_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
-    work = Path(work_dir) if work_dir else Path(os.environ.get("JSJB_WEB_DIR") or Path.home() / ".jsjb" / "web")
+    work = Path(work_dir) if work_dir else default_work_dir()
     state = State(work, password, max_upload)
     if ledger is not None:
         path = Path(ledger)
