@@ -89,7 +89,8 @@ def test_each_enterprise_gets_its_own_workbook(smtp, bulletin, capsys):
     code, report, _ = mail(capsys, bulletin, "--smtp", where, "--from", "office@example.invalid")
     assert code == 1                                  # one enterprise has no address: reported, exit 1
     assert len(report["sent"]) == 7 and report["failed"] == []
-    assert report["skipped"] == [{"enterprise": "东胜区新能源充电服务有限公司", "reason": "“承办企业”表中没有邮箱"}]
+    assert report["skipped"] == [{"enterprise": "东胜区新能源充电服务有限公司", "reason": "“承办企业”表中没有邮箱",
+                                  "state": "未发送"}]
     assert len(inbox.messages) == 7
     ledger, out = bulletin
     addresses = dict(zip(read_ledger(ledger).enterprises["企业名称"], read_ledger(ledger).enterprises["邮箱"]))
