@@ -35,7 +35,7 @@ ACTIONS: dict[str, dict[str, str]] = {
     "resend": {
         "cli": "如需重发请加 --resend",
         "excel": "如需重发，请在“发送通报”中选择重新发送",
-        "web": "如需重发，请用本页下方的“重新发送”",
+        "web": "如需重发，请在“发送通报”页面勾选该企业后点“重新发送所选企业”",
     },
     "choose_month": {
         "cli": "请用 --month 指定要发送的月份",
@@ -48,6 +48,16 @@ ACTIONS: dict[str, dict[str, str]] = {
         "web": "或请管理员删除原文件",
     },
 }
+
+
+def setting(variable: str, option: str) -> str:
+    """Where a setting of the installation comes from, at the door in use: the environment variable
+    and the command's option at the command line; for the browser and Excel the variable only, as
+    something the administrator sets (the clerk has no option to type)."""
+    door = current()
+    if door == "cli":
+        return f"{variable} 或 {option}"
+    return f"管理员设置的 {variable}"
 
 
 def current() -> str:
@@ -80,4 +90,4 @@ def how(action: str) -> str:
     return ACTIONS[action][current()]
 
 
-__all__ = ["ACTIONS", "DOORS", "current", "door", "how", "use"]
+__all__ = ["ACTIONS", "DOORS", "current", "door", "how", "setting", "use"]

@@ -397,10 +397,9 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
 
         def plan():
             source = jobs.Source.of(entry.path, window=EMPTY_WINDOW)      # the plan needs 承办企业 only
-            return jobs.mail_plan(entry.out_dir, source, month)
+            return jobs.mail_plan(entry.out_dir, source, month), jobs.mail_settings()
         try:
-            _, label, deliveries = await light(plan)
-            settings = jobs.mail_settings()
+            (_, label, deliveries), settings = await light(plan)
         except Exception as e:  # noqa: BLE001 - shown as a message on the page
             return page(request, "mail_plan.html", 400, error=scrub(describe(e)[0]), month=month, deliveries=None,
                         periods=periods)

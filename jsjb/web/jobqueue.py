@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .worker import Parses, View, execute, process_main
+from .worker import Parses, View, execute, process_main, settings_now
 
 PER_SESSION = 3
 MAX_QUEUED = 200
@@ -121,7 +121,7 @@ class ProcessBackend:
     def run(self, spec: dict, progress: Callable[[str], None]) -> tuple[str, object, dict]:
         self._ensure()
         try:
-            self.conn.send(spec)
+            self.conn.send({**spec, "env": settings_now()})
             while True:
                 message = self.conn.recv()
                 if message[0] == "progress":
@@ -291,19 +291,26 @@ class JobQueue:
                 self.cond.wait()
 
     def _pick(self, lane: Lane) -> Job | None:
+        """The job ``lane`` runs next: the first waiting one, unless one of the next few is on a ledger
+        this worker has parsed (then that one), or the first is on a ledger another idle worker has
+        parsed (then that worker takes it). A job passed over AFFINITY_WINDOW times goes next."""
         held = set().union(*(other.job.exclusive for other in self.lanes if other.job is not None))
         ready = [j for j in self.waiting if not (j.exclusive & held)]
         if not ready:
             return None
-        cached = set(lane.backend.cached)
+        mine = set(lane.backend.cached)
+        elsewhere = set().union(*(set(o.backend.cached) for o in self.lanes if o is not lane and o.job is None))
         head = ready[0]
         if head.passed < AFFINITY_WINDOW:
             for j in ready[:AFFINITY_WINDOW]:
-                if j.spec.get("key") in cached:
+                if j.spec.get("key") in mine:
                     if j is not head:
                         head.passed += 1
                     return j
-        return head
+        for j in ready:
+            if j.spec.get("key") not in elsewhere or j.passed >= AFFINITY_WINDOW:
+                return j
+        return None
 
     def _progress(self, job: Job, text: str) -> None:
         text = self.clean(text)

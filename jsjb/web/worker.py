@@ -248,6 +248,18 @@ def release_memory() -> None:
         pass
 
 
+def adopt(environment: dict[str, str]) -> None:
+    """The server's JSJB_* settings as they are now (SMTP, the run log…): a worker process started
+    earlier, or from a fork server, must not act on older ones."""
+    for key in [k for k in os.environ if k.startswith("JSJB_") and k not in environment]:
+        del os.environ[key]
+    os.environ.update(environment)
+
+
+def settings_now() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("JSJB_")}
+
+
 def process_main(conn) -> None:
     """A worker process: receive specs, send progress lines, then the outcome and the cached keys."""
     howto.use("web")
@@ -259,6 +271,7 @@ def process_main(conn) -> None:
             return
         if spec is None:
             return
+        adopt(spec.get("env", {}))
 
         def progress(text: str) -> None:
             conn.send(("progress", text))
