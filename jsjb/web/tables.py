@@ -101,8 +101,8 @@ def select(table: pa.Table, query: Query, size: int) -> Selection:
     page = min(max(1, query.page), pages)
     start = (page - 1) * size
     if query.sort in chosen.column_names:
-        order = pc.sort_indices(chosen, sort_keys=[(query.sort, "descending" if query.desc else "ascending")],
-                                null_placement="at_end")
+        # empty cells last (Arrow's default placement, in either order)
+        order = pc.sort_indices(chosen, sort_keys=[(query.sort, "descending" if query.desc else "ascending")])
         part = chosen.take(order.slice(start, size))
     else:
         part = chosen.slice(start, size)
