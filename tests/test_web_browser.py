@@ -387,6 +387,7 @@ def test_the_ledger_view_a_clerk_can_work_in(page, env, capsys):
                                       "th.getBoundingClientRect().right])")
     names = [h for h, _ in heads]
     assert names[:3] == ["工单编号", "行号", "状态"]
+    shot(page, "web_ledger.png")
     assert all(right <= width for h, right in heads if h in ("状态", "办理期限", "是否及时", "承办企业"))
     box = page.eval_on_selector("#ledger-wrap", "w => { w.scrollTop = 1500; w.scrollLeft = 900; "
                                 "const r = w.getBoundingClientRect(); return [r.top, r.left, w.scrollLeft]; }")
@@ -402,7 +403,6 @@ def test_the_ledger_view_a_clerk_can_work_in(page, env, capsys):
     page.eval_on_selector("#scroll-top", "t => { t.scrollLeft = 0; t.dispatchEvent(new Event('scroll')); }")
     page.wait_for_timeout(200)
     assert page.eval_on_selector("#ledger-wrap", "w => w.scrollLeft") == 0
-    shot(page, "web_ledger.png")
     # search by a part of 工单编号
     part = expected["tickets"][123]["id"][-4:]
     want = [t["id"] for t in expected["tickets"] if part in t["id"]]

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -75,7 +76,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
     ``password`` (default JSJB_WEB_PASSWORD): login required; ``max_upload`` bytes (default
     JSJB_WEB_MAX_UPLOAD_MB or 50 MB); ``allowed_hosts``: Host header names accepted (None: any);
     ``workers``: jobs run side by side (default JSJB_WEB_WORKERS or the cores, at most 4);
-    ``processes``: run jobs in worker processes (default; JSJB_WEB_PROCESSES=0: threads);
+    ``processes``: run jobs in worker processes (default; JSJB_WEB_PROCESSES=0, and a frozen bundle:
+    threads — one job at a time per worker, and jobs then share the server's cores with the pages);
     ``result_budget``: bytes of finished results kept (default JSJB_WEB_RESULTS_MB or 256 MB)."""
     if password is None:
         password = os.environ.get("JSJB_WEB_PASSWORD") or None
@@ -83,8 +85,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         max_upload = int(float(os.environ.get("JSJB_WEB_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
     if workers is None:
         workers = _env_int("JSJB_WEB_WORKERS", min(os.cpu_count() or 1, 4))
-    if processes is None:
-        processes = os.environ.get("JSJB_WEB_PROCESSES", "1") != "0"
+    if processes is None:      # a frozen bundle (make bundle) runs its jobs in threads: no interpreter to start
+        processes = os.environ.get("JSJB_WEB_PROCESSES", "0" if getattr(sys, "frozen", False) else "1") != "0"
     if result_budget is None:
         result_budget = _env_int("JSJB_WEB_RESULTS_MB", 256) * 1024 * 1024
     work = Path(work_dir) if work_dir else default_work_dir()

@@ -16,8 +16,8 @@
         .then(function (s) {
           if (s.state !== "queued" && s.state !== "running") { window.location.reload(); return; }
           if (s.state === "queued") {
-            state.textContent = "排队中：第 " + s.position + " 位（前面还有 " + (s.position - 1) +
-              " 个任务；服务器同时处理 " + s.workers + " 个任务）。";
+            state.textContent = "排队中：第 " + s.position + " 位。服务器正在处理 " + s.running +
+              " 个任务（最多同时 " + s.workers + " 个），轮到时自动开始。";
           } else {
             state.textContent = "正在处理：" + s.step;
           }
