@@ -567,7 +567,8 @@ def test_a_waiting_clerk_sees_her_place_in_the_queue_and_the_step(browser, env, 
             pg.wait_for_selector("#working")
         pages[1].wait_for_selector("#position")
         assert pages[1].inner_text("#position") == "1"
-        assert "正在处理：核对 1/2" in pages[0].inner_text("#state")
+        pages[0].wait_for_function("document.getElementById('state').textContent.includes('核对 1/2')")
+        assert pages[0].inner_text("#state") == "正在处理：核对 1/2"          # updated by the page itself
         assert pages[0].eval_on_selector("#bar", "b => [b.hidden, b.value, b.max]") == [False, 1, 2]
         shot(pages[1], "web_queue.png")
         hold.set()
