@@ -448,14 +448,25 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         return RedirectResponse("/mail?" + urlencode({"job": job.id}), status_code=303)
 
     # -- 节假日 (R23): coverage, and next year's notice turned into rows to paste -------------------
+    coverages: dict[tuple, dict] = {}            # (ledger's cache key, hour) → coverage: the page opens at once
+
+    async def coverage(entry: LedgerEntry | None) -> dict:
+        key = (entry.cache_key() if entry else None, f"{jobs.now():%Y-%m-%d %H}")
+        if key not in coverages:
+            cov = await light(lambda: jobs.holidays(entry.path if entry else None))
+            if len(coverages) > 64:
+                coverages.clear()
+            coverages[key] = cov.data
+        return coverages[key]
+
     async def holidays_page(request: Request):
         entry = current(request)
         try:
-            cov = await light(lambda: jobs.holidays(entry.path if entry else None))
+            data = await coverage(entry)
         except Exception as e:  # noqa: BLE001 - shown as a message on the page
             return page(request, "holidays.html", 400, error=scrub(describe(e)[0]), coverage=None, notice=None,
                         files=[], title="导入节假日")
-        return page(request, "holidays.html", coverage=cov.data, notice=None, files=[], text="", title="导入节假日")
+        return page(request, "holidays.html", coverage=data, notice=None, files=[], text="", title="导入节假日")
 
     async def holidays_parse(request: Request):
         form = await form_with_csrf(request)
@@ -465,14 +476,14 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         entry = current(request)
         ws = request.state.session.workspace
         try:
-            cov = await light(lambda: jobs.holidays(entry.path if entry else None))
+            data = await coverage(entry)
             target = ws.folder / "节假日" / f"节假日_{secrets.token_hex(4)}.xlsx"
             result = await light(lambda: jobs.notice(text=text, out=target))
         except Exception as e:  # noqa: BLE001 - a malformed notice names its line on the page
             return page(request, "holidays.html", 400, error=scrub(describe(e)[0]), coverage=None, notice=None,
                         files=[], text=text, title="导入节假日")
         files = [(registry.register(ws.id, p), Path(p).name) for p in result.files]
-        return page(request, "holidays.html", coverage=cov.data, notice=result.data, files=files, text=text,
+        return page(request, "holidays.html", coverage=data, notice=result.data, files=files, text=text,
                     title="导入节假日")
 
     # -- small endpoints -------------------------------------------------------------------------------
