@@ -599,3 +599,25 @@ def test_a_missing_holiday_year_names_the_page_not_the_command(tmp_path):
     with TestClient(app) as c:
         page = c.get("/holidays").text
         assert not COMMAND.search(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_trend_of_each_month_over_its_own_tickets_equals_the_whole_ledger(ledgers):
+    """月通报's 近12个月 chart works each month out over the tickets of that month (and those without a
+    usable 派单时间); the figures must equal those over the whole ledger (RULES R11: the cohort is by
+    派单时间), here for both sample ledgers and a month with an empty year around it."""
+    from jsjb import jobs
+    from jsjb.core import narrative, stats
+
+    for path in ledgers:
+        ev = jobs.evaluate(jobs.load(path), "2026-01-05T10:00")
+        for label in ("2025-12", "2025-03"):
+            months = [stats.month(label)]
+            for _ in range(11):
+                months.insert(0, months[0].previous())
+            whole = []
+            for p in months:
+                table = stats.build_table(ev.ledger.enterprise_names, ev.tickets, ev.computed, p, ev.as_of,
+                                          ev.ledger.params, ev.ledger.adjustments)
+                whole.append({"period": p.label, "received": int(table["received"].sum()),
+                              **narrative.overall(stats.Report(p, ev.as_of, table, {}, {}, ev.ledger.params))})
+            assert jobs.monthly_trend(ev, label) == whole

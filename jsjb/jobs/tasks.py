@@ -307,8 +307,11 @@ def _report_result(result: JobResult, source: Source, rep, columns, draft: Path 
 
 def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[dict]:
     """The 全区 三率 of the ``months`` months ending with ``period_label``, by the core's own
-    statistics (``stats.build_table``) and 全区 totals (``narrative.overall``) — no rule here."""
+    statistics (``stats.build_table``) and 全区 totals (``narrative.overall``) — no rule here. Each
+    month is worked out over its own tickets (``core.ledger.in_window``: a report over them equals the
+    report over all tickets), not the whole ledger twelve times."""
     from ..core import narrative
+    from ..core.ledger import in_window
 
     ledger = ev.ledger
     period = stats.month(period_label)
@@ -316,9 +319,11 @@ def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[di
     for _ in range(months - 1):
         periods.insert(0, periods[0].previous())
     out = []
+    dispatched = ev.tickets[S.DISPATCHED]
     for p in periods:
-        table = stats.build_table(ledger.enterprise_names, ev.tickets, ev.computed, p, ev.as_of, ledger.params,
-                                  ledger.adjustments)
+        mine = in_window(dispatched, (p.start, p.end))
+        table = stats.build_table(ledger.enterprise_names, ev.tickets[mine], ev.computed[mine], p, ev.as_of,
+                                  ledger.params, ledger.adjustments)
         rates = narrative.overall(stats.Report(p, ev.as_of, table, {}, {}, ledger.params))
         out.append({"period": p.label, "received": int(table["received"].sum()), **rates})
     return out

@@ -36,6 +36,7 @@ WORKSPACE_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
 UPLOADS = "上传"
 OUTPUTS = "输出"
 LOGIN_LIMIT, LOGIN_WINDOW = 5, 300.0
+MAX_SESSIONS = 5000                       # a script calling the API without cookies makes one per request
 
 
 @dataclass
@@ -142,8 +143,12 @@ class Registry:
     def _expire(self, now: float) -> None:
         for k in [k for k, v in self.sessions.items() if now - v.seen >= SESSION_IDLE]:
             del self.sessions[k]
+        if len(self.sessions) >= MAX_SESSIONS:        # the least recently seen go first
+            for k in sorted(self.sessions, key=lambda k: self.sessions[k].seen)[:len(self.sessions) - MAX_SESSIONS + 1]:
+                del self.sessions[k]
         live = {s.workspace.id for s in self.sessions.values()}
-        for k in [k for k, w in self.workspaces.items() if k not in live and now - w.seen >= WORKSPACE_IDLE]:
+        for k in [k for k, w in self.workspaces.items()
+                  if k not in live and (now - w.seen >= WORKSPACE_IDLE or len(self.workspaces) > MAX_SESSIONS)]:
             del self.workspaces[k]
             for fid in [f for f, (w, _) in self.files.items() if w == k]:
                 del self.files[fid]
