@@ -372,7 +372,9 @@ def test_a_bulletin_regenerated_after_mailing_is_marked_for_resending(smtp, tmp_
     assert {d.enterprise for d in plan if d.state == "已发送"} == mailed
     assert all(d.history and d.history[0]["time"] for d in plan if d.enterprise in mailed)
 
-    again = jobs.bulletin(ledger, "2025-12", as_of=AS_OF, out_dir=out, workers=1)
+    # generated again a day later (a workbook written again with the same inputs in the same second is
+    # the same file: nothing to resend)
+    again = jobs.bulletin(ledger, "2025-12", as_of="2026-01-06T10:00", out_dir=out, workers=1)
     assert any("已替换上次生成的 2025-12 月通报" in n for n in again.notes)
     (note,) = [n for n in again.notes if "需重发" in n]
     assert all(e in note for e in mailed) and "--resend" in note          # the CLI's words at the CLI

@@ -471,7 +471,9 @@ def test_the_send_page_lists_what_was_sent_marks_a_regenerated_bulletin_and_rese
         listed = re.findall(r'name="enterprise" value="([^"]+)"', plan)
         assert set(listed) == sent and "<td>需重发</td>" not in plan
         assert re.search(r"<td>20\d\d-\d\d-\d\d \d\d:\d\d:\d\d</td>", plan)          # when it was sent
-        page = wait(c, start(c, "bulletin", month=MONTH)).text                          # generated again
+        r = c.post("/bulletin", data={"csrf": csrf_of(c), "month": MONTH, "as_of": "2026-01-06T10:00"},
+                   follow_redirects=False)
+        page = wait(c, r.headers["location"]).text                                     # generated again, a day later
         assert "需重发" in page and "--resend" not in page
         plan = c.get(f"/mail?month={MONTH}").text
         states = dict(re.findall(r"<tr class=\"stale\"><td>([^<]+)</td><td>[^<]*</td><td>[^<]*</td><td>(需重发)</td>", plan))
