@@ -523,8 +523,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 return JSONResponse({"error": str(e)}, status_code=429)
             except Exception as e:  # noqa: BLE001 - JSON error with a Chinese message
                 return JSONResponse({"error": scrub(describe(e)[0])}, status_code=400 if isinstance(e, LedgerError) else 500)
-            await _wait(job)
-            try:
+            try:                              # a client that goes away leaves nothing behind either
+                await _wait(job)
                 if job.state != "done":
                     return JSONResponse({"error": job.error}, status_code=400)
                 return Response(job.view.body, media_type="application/json", headers={"Cache-Control": "no-store"})
