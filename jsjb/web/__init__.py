@@ -99,6 +99,7 @@ def serve(ledger: str | None = None, host: str = DEFAULT_HOST, port: int = DEFAU
         import webbrowser
 
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    threading.Thread(target=warm_up, args=(app,), daemon=True, name="jsjb-warm-up").start()
     server = make_server(app, host.strip("[]"), port)
     try:
         server.run()
@@ -106,6 +107,18 @@ def serve(ledger: str | None = None, host: str = DEFAULT_HOST, port: int = DEFAU
         pass
     say("已停止。")
     return 0
+
+
+def warm_up(app) -> None:
+    """While the server starts: the worker processes, and what the first 导入节假日 page needs (the
+    holiday data), so the first clerk waits for neither."""
+    try:
+        app.state.queue.warm()
+        from .. import jobs
+
+        jobs.holidays(None)
+    except Exception:  # noqa: BLE001 - only a head start: the first request does it otherwise
+        pass
 
 
 def create_app(*args, **kwargs):

@@ -213,6 +213,18 @@ class JobQueue:
         for lane in self.lanes:
             lane.start()
 
+    def warm(self) -> None:
+        """Start the lanes and their worker processes now (``jsjb serve`` does, while the server starts),
+        so the first clerk's job does not wait for a process to start."""
+        self.start()
+        for lane in self.lanes:
+            ensure = getattr(lane.backend, "_ensure", None)
+            if ensure is not None:
+                with self.cond:
+                    if lane.job is not None:
+                        continue
+                    ensure()
+
     def stop(self) -> None:
         with self.cond:
             self.stopping = True
