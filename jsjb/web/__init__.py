@@ -1,8 +1,9 @@
 """The browser door (CONTRACT §5): ``jsjb serve [LEDGER] [--host H] [--port P]``.
 
-A local web app with the ribbon's buttons for clerks without Microsoft Excel. Stack: Starlette
-(routing, forms, static files), Jinja2 (autoescaped templates) and uvicorn (the server) — see
-docs/browser.md for why. Entry point for the CLI: :func:`serve`.
+A web app with the ribbon's buttons for clerks without Microsoft Excel — for one clerk on her own PC,
+or for a whole office on one server (per-browser workspaces, a job queue run by worker processes).
+Stack: Starlette (routing, forms, static files), Jinja2 (autoescaped templates) and uvicorn (the
+server) — see docs/browser.md for why. Entry point for the CLI: :func:`serve`.
 """
 
 from __future__ import annotations
