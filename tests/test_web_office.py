@@ -558,7 +558,7 @@ CLI_ONLY = {
     "jsjb/io/plain_book.py",        # the 使用说明 sheets name every door, the browser too (issue #21's text)
     "jsjb/io/ledger_book.py",
 }
-CLI_ONLY_STRINGS = {"原台账（--from）", "只能与 --plain（通用台账）一起使用"}     # template --from: CLI only
+CLI_ONLY_STRINGS = {"原台账（--from）", "只能与 --plain（通用台账）一起使用", "预留空白行（--spare）"}   # template: CLI only
 
 
 def test_no_user_message_outside_the_command_line_names_a_command():
