@@ -623,3 +623,22 @@ def test_the_trend_of_each_month_over_its_own_tickets_equals_the_whole_ledger(le
                 whole.append({"period": p.label, "received": int(table["received"].sum()),
                               **narrative.overall(stats.Report(p, ev.as_of, table, {}, {}, ev.ledger.params))})
             assert jobs.monthly_trend(ev, label) == whole
+
+
+def test_the_current_ledger_becomes_a_plain_ledger_from_the_page(ledgers, tmp_path):
+    """The plain ledger's 使用说明 asks for a new copy when its spare rows run out: the browser has the
+    control (生成通用台账), the same job as `jsjb template --plain --from`; the tickets are the ledger's."""
+    import io
+
+    app = create_app(None, work_dir=tmp_path / "work", password="", processes=False)
+    with TestClient(app) as c:
+        upload(c, ledgers[1])
+        home = c.get("/").text
+        assert 'action="/plain"' in home and home.count('formaction="/') == 7     # not a ribbon button
+        page = wait(c, start(c, "plain")).text
+        (fid,) = re.findall(r'href="/download/([^"]+)"', page)
+        book = openpyxl.load_workbook(io.BytesIO(c.get(f"/download/{fid}").content), read_only=True)
+        got = [r[0] for r in book["工单台账"].iter_rows(min_row=2, max_col=1, values_only=True) if r[0]]
+    source = openpyxl.load_workbook(ledgers[1], read_only=True)["工单台账"]
+    want = [r[0] for r in source.iter_rows(min_row=2, max_col=1, values_only=True) if r[0]]
+    assert got == want and len(want) == 260

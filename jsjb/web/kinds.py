@@ -32,6 +32,7 @@ class Kind:
     fields: tuple[str, ...] = ("as_of",)
     template: str = ""
     writes: bool = True                         # writes files into the ledger's output folder
+    ribbon: bool = True                         # one of the ribbon's buttons (CONTRACT §5); else a link
     context: Callable[[View, Mapping[str, str]], dict] | None = None
 
     @property
@@ -120,6 +121,10 @@ def mail_context(view: View, query) -> dict:
     return {"report": view.data}
 
 
+def plain_context(view: View, query) -> dict:
+    return {"data": view.data}
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("check", "校验", "逐行检查台账数据，列出错误和提示", writes=False, context=check_context),
     Kind("compute", "刷新", "计算办理期限、状态等，查看带颜色的台账", writes=False, context=compute_context),
@@ -127,6 +132,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("bulletin", "月通报", "各企业三率、得分和排名", ("month", "as_of", "docx"), context=report_context),
     Kind("assess", "年度考核", "100分制年度考核表", ("year", "as_of", "docx"), context=report_context),
     Kind("archive", "归档", "已办结工单编归档号", context=archive_context),
+    Kind("plain", "生成通用台账", "把当前台账的工单和其他表放进新的通用台账（WPS、LibreOffice、Excel 都能计算）",
+         (), ribbon=False, context=plain_context),
 )}
 MAIL = Kind("mail", "发送通报", "先看发送计划，确认后才发送", ("month",), context=mail_context)
 ALL = {**KINDS, "mail": MAIL}      # what a job id may be (the status and list pages)

@@ -193,6 +193,16 @@ def run_mail(spec, source, progress) -> View:
     return View("mail", r.data, r.notes)
 
 
+def run_plain(spec, source, progress) -> View:
+    """生成通用台账: this ledger's tickets and other sheets in the plain ledger (native formulas, the
+    spare rows renewed) — what the plain ledger's 使用说明 asks for when its spare rows run out. The
+    copy is written into this workspace's output folder (its own output: a rerun replaces it)."""
+    target = Path(spec["out_dir"]) / f"{Path(spec['name']).stem}_通用台账.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    r = jobs.template(target, plain=True, source=Path(spec["path"]), force=True, progress=progress)
+    return View("plain", {"rows": len(source.ledger.tickets)}, r.notes, [str(p) for p in r.files])
+
+
 def run_api(spec, source, progress) -> View:
     """The JSON API (CONTRACT §5): the same shapes as the CLI's --json; it writes no file and sends
     nothing (``write=False``)."""
@@ -215,7 +225,7 @@ def run_api(spec, source, progress) -> View:
 
 RUNNERS: dict[str, Callable[[dict, jobs.Source, Progress], View]] = {
     "check": run_check, "compute": run_compute, "bulletin": run_bulletin, "assess": run_assess,
-    "dispatch": run_dispatch, "archive": run_archive, "mail": run_mail, "api": run_api,
+    "dispatch": run_dispatch, "archive": run_archive, "mail": run_mail, "plain": run_plain, "api": run_api,
 }
 
 
