@@ -552,7 +552,7 @@ COMMAND = re.compile(r"jsjb\s+(template|holidays|mail|bulletin|assess|dispatch|a
                      r"doctor|intake)\b|--[a-z][a-z-]+")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CLI_ONLY = {
-    "jsjb/cli.py", "jsjb/doctor.py", "jsjb/launch.py", "jsjb/core/howto.py",
+    "jsjb/cli.py", "jsjb/doctor.py", "jsjb/doctor_windows.py", "jsjb/launch.py", "jsjb/core/howto.py",
     "jsjb/web/__init__.py",         # serve's console lines, read by whoever starts the server
     "jsjb/io/docx_report.py",       # --template: an option of the CLI only (the browser never passes one)
     "jsjb/io/plain_book.py",        # the 使用说明 sheets name every door, the browser too (issue #21's text)
