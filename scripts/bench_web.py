@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / "cache"
@@ -64,15 +65,18 @@ def free_port() -> int:
 
 def page_once(opener, base: str) -> tuple[float, int]:
     """Seconds from the request to the rendered result page, and the page's size."""
+    with opener.open(f"{base}/bulletin?month={MONTH}&as_of={AS_OF}") as r:     # the form, pre-filled
+        token = re.search(r'name="csrf" value="([^"]+)"', r.read().decode("utf-8")).group(1)
+    body = urlencode({"csrf": token, "month": MONTH, "as_of": AS_OF}).encode()
     t0 = time.perf_counter()
-    with opener.open(f"{base}/bulletin?month={MONTH}&as_of={AS_OF}") as r:     # → 303 → working page
+    with opener.open(f"{base}/bulletin", body) as r:                             # → 303 → working page
         html = r.read().decode("utf-8")
         url = r.geturl()
     job = re.search(r"job=([\w-]+)", url).group(1)
     while 'id="working"' in html:
         with opener.open(f"{base}/status/{job}") as r:
-            state = json.loads(r.read())["status"]
-        if state == "running":
+            state = json.loads(r.read())["state"]
+        if state in ("queued", "running"):
             time.sleep(0.1)
             continue
         with opener.open(url) as r:

@@ -89,7 +89,8 @@ def test_each_enterprise_gets_its_own_workbook(smtp, bulletin, capsys):
     code, report, _ = mail(capsys, bulletin, "--smtp", where, "--from", "office@example.invalid")
     assert code == 1                                  # one enterprise has no address: reported, exit 1
     assert len(report["sent"]) == 7 and report["failed"] == []
-    assert report["skipped"] == [{"enterprise": "东胜区新能源充电服务有限公司", "reason": "“承办企业”表中没有邮箱"}]
+    assert report["skipped"] == [{"enterprise": "东胜区新能源充电服务有限公司", "reason": "“承办企业”表中没有邮箱",
+                                  "state": "未发送"}]
     assert len(inbox.messages) == 7
     ledger, out = bulletin
     addresses = dict(zip(read_ledger(ledger).enterprises["企业名称"], read_ledger(ledger).enterprises["邮箱"]))
@@ -342,3 +343,70 @@ def test_a_workbook_written_for_another_enterprise_is_never_attached(smtp, tmp_p
         assert "不是本企业的" in skipped[e.loc[k, "企业名称"]]
     assert not {msg["Subject"].split("— ")[-1] for _, msg in inbox.messages} & set(e.loc[[0, 1], "企业名称"])
     assert code == 1 and len(inbox.messages) == 5
+
+
+# -- R21: a bulletin replaced after it was mailed is 需重发, never 已发送 ----------------------------------
+def test_a_bulletin_regenerated_after_mailing_is_marked_for_resending(smtp, tmp_path, capsys, run_log):
+    """Mail the 2025-12 bulletin, generate it again: the rerun says it replaced mailed workbooks, the
+    plan marks those enterprises 需重发 (not 已发送) and still sends nothing unasked (R22); a resend
+    chosen for one enterprise sends to that one only; the run log keeps each attachment's digest."""
+    from jsjb import jobs
+    from jsjb.io import runlog
+    from jsjb.jobs.mail import digest
+
+    ledger = tmp_path / "台账.xlsx"
+    assert main(["sample", str(ledger), "--rows", "300", "--seed", "5", "-q"]) == 0
+    out = tmp_path / "out"
+    first = jobs.bulletin(ledger, "2025-12", as_of=AS_OF, out_dir=out, workers=1)
+    assert not any("需重发" in n or "已替换" in n for n in first.notes)
+    inbox, where = smtp()
+    host, port = where.split(":")
+    settings = jobs.mail_settings(host=host, port=port, security="none")
+    sent = jobs.mail(out, ledger, month_label="2025-12", settings=settings)
+    mailed = {s["enterprise"] for s in sent.data["sent"]}
+    assert mailed and len(inbox.messages) == len(mailed)
+    rows = [r for r in runlog.read(run_log) if r["邮件编号"]]
+    files = {r["企业"]: Path(r["输出文件"]) for r in rows}
+    assert all(r["附件摘要"] == digest(files[r["企业"]]) for r in rows)
+    _, _, plan = jobs.mail_plan(out, ledger, "2025-12")
+    assert {d.enterprise for d in plan if d.state == "已发送"} == mailed
+    assert all(d.history and d.history[0]["time"] for d in plan if d.enterprise in mailed)
+
+    # generated again a day later (a workbook written again with the same inputs in the same second is
+    # the same file: nothing to resend)
+    again = jobs.bulletin(ledger, "2025-12", as_of="2026-01-06T10:00", out_dir=out, workers=1)
+    assert any("已替换上次生成的 2025-12 月通报" in n for n in again.notes)
+    (note,) = [n for n in again.notes if "需重发" in n]
+    assert all(e in note for e in mailed) and "--resend" in note          # the CLI's words at the CLI
+    _, _, plan = jobs.mail_plan(out, ledger, "2025-12")
+    assert {d.enterprise for d in plan if d.state == "需重发"} == mailed
+    assert not [d for d in plan if d.state == "已发送"]
+    nothing = jobs.mail(out, ledger, month_label="2025-12", settings=settings)
+    assert nothing.data["sent"] == [] and len(inbox.messages) == len(mailed)
+    assert {s["enterprise"] for s in nothing.data["skipped"] if s["state"] == "需重发"} == mailed
+
+    chosen = sorted(mailed)[0]
+    resent = jobs.mail(out, ledger, month_label="2025-12", settings=settings, resend=True, only=[chosen])
+    assert [s["enterprise"] for s in resent.data["sent"]] == [chosen]
+    assert len(inbox.messages) == len(mailed) + 1
+    _, _, plan = jobs.mail_plan(out, ledger, "2025-12")
+    states = {d.enterprise: d.state for d in plan}
+    assert states[chosen] == "已发送" and all(states[e] == "需重发" for e in mailed - {chosen})
+
+
+def test_an_empty_month_is_said_and_can_be_refused(tmp_path):
+    """A month without a dispatched ticket: the CLI still writes (with a note naming the last month
+    with tickets); a door that asks (the browser) gets EmptyPeriod before anything is written."""
+    from jsjb import jobs
+    from jsjb.jobs.errors import EmptyPeriod
+
+    ledger = tmp_path / "台账.xlsx"
+    assert main(["sample", str(ledger), "--rows", "200", "--seed", "5", "-q"]) == 0   # tickets of 2025
+    r = jobs.bulletin(ledger, "2026-10", as_of="2026-11-05T10:00", out_dir=tmp_path / "a", workers=1)
+    assert any("2026-10 没有派单的工单" in n and "2025-12" in n for n in r.notes)
+    with pytest.raises(EmptyPeriod) as e:
+        jobs.bulletin(ledger, "2026-10", as_of="2026-11-05T10:00", out_dir=tmp_path / "b", refuse_empty=True)
+    assert e.value.latest == "2025-12" and not (tmp_path / "b").exists()
+    with pytest.raises(EmptyPeriod) as e:
+        jobs.assess(ledger, 2026, as_of="2026-11-05T10:00", out_dir=tmp_path / "c", refuse_empty=True)
+    assert e.value.latest == "2025"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -358,3 +359,230 @@ def test_wrong_password(browser, env):
     cookie = next(c for c in context.cookies() if c["name"] == "jsjb_sid")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     context.close()
+
+
+# -- an office: several clerks, the ledger view, printing, resending (issue #20) -----------------------------
+COMMAND = re.compile(r"jsjb\s+(template|holidays|mail|bulletin|assess|dispatch|archive|check|compute|serve|sample)\b"
+                     r"|--[a-z][a-z-]+")
+
+
+def test_enter_in_the_month_field_runs_nothing(page, env):
+    page.goto(env["server"].url + "/")
+    before = page.locator("#jobs tbody tr").count()
+    page.fill("input[name=month]", MONTH)
+    page.press("input[name=month]", "Enter")
+    page.wait_for_timeout(800)
+    assert page.url.rstrip("/") == env["server"].url and page.locator("#working, #result").count() == 0
+    page.goto(env["server"].url + "/")
+    assert page.locator("#jobs tbody tr").count() == before
+
+
+def test_the_ledger_view_a_clerk_can_work_in(page, env, capsys):
+    """刷新 on a 500-row ledger: the computed columns in view at once, the header stays while scrolling,
+    工单编号 stays at the left, a scrollbar above the table, search by 工单编号, sort, filter."""
+    expected = cli_json(capsys, ["compute", str(env["ledger"]), "--as-of", AS_OF])
+    press(page, env, "刷新")
+    width = page.viewport_size["width"]
+    heads = page.eval_on_selector_all("#ledger thead th", "ths => ths.map(th => [th.textContent.trim(), "
+                                      "th.getBoundingClientRect().right])")
+    names = [h for h, _ in heads]
+    assert names[:3] == ["工单编号", "行号", "状态"]
+    shot(page, "web_ledger.png")
+    assert all(right <= width for h, right in heads if h in ("状态", "办理期限", "是否及时", "承办企业"))
+    box = page.eval_on_selector("#ledger-wrap", "w => { w.scrollTop = 1500; w.scrollLeft = 900; "
+                                "const r = w.getBoundingClientRect(); return [r.top, r.left, w.scrollLeft]; }")
+    page.wait_for_timeout(200)
+    th_top = page.eval_on_selector("#ledger thead th", "th => th.getBoundingClientRect().top")
+    pin_left = page.eval_on_selector("#ledger tbody tr:nth-child(40) td.pin", "td => td.getBoundingClientRect().left")
+    assert abs(th_top - box[0]) <= 2 and abs(pin_left - box[1]) <= 2 and box[2] > 0
+    top = page.eval_on_selector("#scroll-top", "t => [t.hidden, t.getBoundingClientRect().top, t.scrollLeft, "
+                                "t.firstElementChild.getBoundingClientRect().width]")
+    wrap_width = page.eval_on_selector("#ledger-wrap", "w => w.scrollWidth")
+    assert top[0] is False and top[1] < page.viewport_size["height"] and abs(top[3] - wrap_width) <= 2
+    assert top[2] == box[2]                                   # the scrollbar above follows the table
+    page.eval_on_selector("#scroll-top", "t => { t.scrollLeft = 0; t.dispatchEvent(new Event('scroll')); }")
+    page.wait_for_timeout(200)
+    assert page.eval_on_selector("#ledger-wrap", "w => w.scrollLeft") == 0
+    # search by a part of 工单编号
+    part = expected["tickets"][123]["id"][-4:]
+    want = [t["id"] for t in expected["tickets"] if part in t["id"]]
+    page.fill("#f-q", part)
+    page.click("#filter button")
+    page.wait_for_selector("#matched")
+    assert page.inner_text("#matched") == f"符合条件 {len(want)} 张"
+    assert [r["工单编号"] for r in table(page, "#ledger")] == want[:100]
+    page.fill("#f-q", "")
+    page.click("#filter button")
+    # sort by 办理期限: ascending, then descending (empty deadlines last either way)
+    deadlines = sorted(t["deadline"] for t in expected["tickets"] if t["deadline"])
+    page.click("#ledger thead th a:text-is('办理期限')")
+    page.wait_for_selector("th[aria-sort=ascending]")
+    shown = [r["办理期限"] for r in table(page, "#ledger")]
+    assert shown == [d[:16].replace("T", " ") for d in deadlines[:100]]
+    page.click("#ledger thead th a:text-is('办理期限')")
+    page.wait_for_selector("th[aria-sort=descending]")
+    shown = [r["办理期限"] for r in table(page, "#ledger")]
+    assert shown == [d[:16].replace("T", " ") for d in deadlines[::-1][:100]]
+
+
+def test_the_bulletin_prints_on_a4_landscape_with_the_whole_table(page, env, capsys, tmp_path):
+    import subprocess
+
+    expected = cli_json(capsys, ["bulletin", str(env["ledger"]), "--month", MONTH, "--as-of", AS_OF,
+                                 "--out", str(tmp_path / "cli")])
+    press(page, env, "月通报")
+    pdf = tmp_path / "月通报.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert (round(float(size.group(1))), round(float(size.group(2)))) == (842, 595)      # A4 landscape
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "总分" in text and "导入节假日" not in text and "首页" not in text      # the menu is not printed
+    ranking = text[text.index("排名与三率"):text.index("各企业三率")]
+    for e in expected["enterprises"]:
+        line = next(x for x in ranking.splitlines() if e["enterprise"] in x)
+        assert f"{e['total']:.2f}".rstrip("0").rstrip(".") in line.split()     # the row reaches 总分
+
+
+def test_two_clerks_in_two_browsers_each_keep_their_own_ledger(browser, env, capsys, tmp_path):
+    """Two browser contexts (two clerks) upload different files, both named 台账.xlsx, and press 月通报:
+    each sees her own ledger's figures; one clerk's result and download links open nothing for the other."""
+    from helpers import sample_ledger
+
+    (tmp_path / "甲").mkdir()
+    (tmp_path / "乙").mkdir()
+    paths = [sample_ledger(tmp_path / "甲", 300, 21), sample_ledger(tmp_path / "乙", 240, 22)]
+    capsys.readouterr()
+    contexts = [browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 900}) for _ in paths]
+    pages = [c.new_page() for c in contexts]
+    try:
+        for pg, path in zip(pages, paths):
+            pg.goto(env["server"].url + "/")
+            pg.set_input_files("#ledger-file", str(path))
+            pg.click("#upload")
+            pg.wait_for_selector("#ledger-name")
+            assert pg.inner_text("#ledger-name") == "台账.xlsx"
+        for pg in pages:                                     # both press at about the same time
+            pg.fill("input[name=as_of]", AS_OF)
+            pg.fill("input[name=month]", MONTH)
+            pg.get_by_role("button", name="月通报", exact=True).click()
+        for pg, path in zip(pages, paths):
+            pg.wait_for_selector("#result", timeout=120_000)
+            want = cli_json(capsys, ["bulletin", str(path), "--month", MONTH, "--as-of", AS_OF,
+                                     "--out", str(tmp_path / path.parent.name / "cli")])
+            rows = table(pg, "#ranking")
+            assert [(r["承办企业"], int(r["受理"])) for r in rows] == [(e["enterprise"], e["received"])
+                                                                     for e in want["enterprises"]]
+        first_result, first_link = pages[0].url, pages[0].locator("a.download").first.get_attribute("href")
+        response = pages[1].goto(first_result)
+        assert response.status == 404 and pages[1].locator("#ranking").count() == 0
+        assert "没有找到这个任务" in pages[1].inner_text("#error")
+        assert pages[1].goto(env["server"].url + first_link).status == 404
+        assert pages[0].request.get(env["server"].url + first_link).status == 200
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_a_regenerated_bulletin_is_marked_and_resent_on_confirmation(page, env):
+    """After 发送通报 (the test above): the plan lists what was sent and when; 月通报 run again marks those
+    enterprises 需重发 (and never 已发送); the clerk chooses one, confirms, and only that one gets the new
+    workbook."""
+    inbox = env["inbox"]
+    page.goto(env["server"].url + f"/mail?month={MONTH}")
+    sent = table(page, "#sent-before")
+    assert sent and all(re.match(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d", r["发送时间"]) for r in sent)
+    page.goto(env["server"].url + "/")
+    page.fill("input[name=as_of]", "2026-01-06T10:00")                       # generated again, a day later
+    page.fill("input[name=month]", MONTH)
+    page.get_by_role("button", name="月通报", exact=True).click()
+    page.wait_for_selector("#result")
+    assert "需重发" in page.inner_text("#notes")
+    page.goto(env["server"].url + f"/mail?month={MONTH}")
+    rows = table(page, "#sent-before")
+    assert {r["状态"] for r in rows} == {"需重发"}
+    assert {r["状态"] for r in table(page, "#deliveries") if r["承办企业"] in {x["承办企业"] for x in rows}} == {"需重发"}
+    shot(page, "web_mail.png")
+    before = len(inbox.messages)
+    boxes = page.locator("#sent-before input[name=enterprise]")
+    assert all(boxes.nth(k).is_checked() for k in range(boxes.count()))      # 需重发: chosen already
+    page.click("#resend-button")                                             # not confirmed: the browser refuses
+    assert len(inbox.messages) == before and page.locator("#resend").count() == 1
+    for k in range(1, boxes.count()):
+        boxes.nth(k).uncheck()
+    chosen = rows[0]["承办企业"]
+    page.check("#confirm-resend")
+    page.click("#resend-button")
+    page.wait_for_selector("#result")
+    assert "成功 1" in page.inner_text("#mail-summary")
+    assert len(inbox.messages) == before + 1 and chosen in inbox.messages[-1][1]["Subject"]
+    page.goto(env["server"].url + f"/mail?month={MONTH}")
+    states = {r["承办企业"]: r["状态"] for r in table(page, "#sent-before")}
+    assert states[chosen] == "已发送" and all(v == "需重发" for k, v in states.items() if k != chosen)
+
+
+def test_an_encrypted_workbook_is_named_as_such_and_the_ledger_stays(page, env, tmp_path):
+    msoffcrypto = pytest.importorskip("msoffcrypto.format.ooxml")
+    encrypted = tmp_path / "加密台账.xlsx"
+    with open(env["ledger"], "rb") as f, open(encrypted, "wb") as out:
+        msoffcrypto.OOXMLFile(f).encrypt("密码12345", out)
+    assert "打开密码" in upload(page, env, encrypted)
+    page.goto(env["server"].url + "/")
+    assert page.inner_text("#ledger-name") == env["ledger"].name
+
+
+def test_no_page_tells_the_clerk_to_type_a_command(page, env):
+    for path in ("/", "/check", "/compute", "/bulletin?month=2025-12", "/assess", "/archive", "/dispatch",
+                 f"/mail?month={MONTH}", "/holidays", "/login"):
+        page.goto(env["server"].url + path)
+        text = page.inner_text("body")
+        assert not COMMAND.search(text), (path, COMMAND.search(text).group(0))
+    page.goto(env["server"].url + "/")
+    for link in page.locator("#jobs a").all()[:12]:           # every result this clerk produced today
+        href = link.get_attribute("href")
+        page2 = page.context.new_page()
+        page2.goto(env["server"].url + href)
+        text = page2.inner_text("body")
+        assert not COMMAND.search(text), (href, COMMAND.search(text).group(0))
+        page2.close()
+
+
+def test_a_waiting_clerk_sees_her_place_in_the_queue_and_the_step(browser, env, tmp_path, monkeypatch):
+    """One worker, held by a first clerk's job: a second clerk's 校验 shows 排队中 第 1 位, then (once
+    the first job goes on) the step and its count, then the result — the page updates itself."""
+    from jsjb.web import worker
+
+    hold = threading.Event()
+    real = worker.RUNNERS["check"]
+
+    def held(spec, source, progress):
+        progress("核对 1/2")
+        hold.wait(60)
+        return real(spec, source, progress)
+    monkeypatch.setitem(worker.RUNNERS, "check", held)
+    server = Server(create_app(env["ledger"], work_dir=tmp_path / "w", password="", processes=False, workers=1))
+    contexts = [browser.new_context(viewport={"width": 1360, "height": 700}) for _ in range(2)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for pg in pages:
+            pg.set_default_timeout(60_000)
+            pg.goto(server.url + "/check")
+            pg.fill("input[name=as_of]", AS_OF)
+            pg.click("#start")
+            pg.wait_for_selector("#working")
+            if pg is pages[0]:                 # the first clerk's job holds the worker before the second presses
+                pg.locator("#state", has_text="核对 1/2").wait_for()
+        pages[1].wait_for_selector("#position")
+        assert pages[1].inner_text("#position") == "1"
+        assert pages[0].inner_text("#state") == "正在处理：核对 1/2"
+        assert pages[0].eval_on_selector("#bar", "b => [b.hidden, b.value, b.max]") == [False, 1, 2]
+        shot(pages[1], "web_queue.png")
+        hold.set()
+        for pg in pages:
+            pg.wait_for_selector("#result", timeout=60_000)
+            assert pg.locator("#n-errors").count() == 1
+    finally:
+        hold.set()
+        for c in contexts:
+            c.close()
+        server.stop()

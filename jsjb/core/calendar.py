@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import HolidayDataMissing, InvalidValue
+from .howto import how
 
 REST, WORK = "休息日", "工作日"
 NO_YEAR = 0     # "no missing year" in the year arrays returned by the column functions
@@ -314,7 +315,7 @@ def _id_list(ids: list[str], limit: int = 20) -> str:
 def _fix_text(year: int) -> str:
     return (f"国务院办公厅通常在每年11月公布下一年的放假安排。请把《国务院办公厅关于{year}年部分节假日安排的通知》"
             f"录入台账的“节假日”表（日期、类型=休息日/工作日、说明），例如用 "
-            f"jsjb holidays parse 通知.txt --out 节假日.xlsx 把通知全文转换成表格后粘贴进去。")
+            f"{how('parse_notice')} 把通知全文转换成表格后粘贴进去。")
 
 
 def coverage(calendar: WorkCalendar, tickets: pd.DataFrame, computed: pd.DataFrame | None,

@@ -9,6 +9,7 @@ Every error also has a stable ``code`` (a class attribute, the same family as ``
 from __future__ import annotations
 
 from .codes import HOLIDAY_YEAR, message
+from .howto import how
 
 
 class LedgerError(Exception):
@@ -35,7 +36,7 @@ class HolidayDataMissing(LedgerError):
     def __init__(self, year: int):
         self.year = int(year)
         super().__init__(message(HOLIDAY_YEAR, year=self.year)
-                         + "（内置数据和“节假日”表都未收录该年；可用 jsjb holidays parse 把国务院办公厅的通知转成表格）。")
+                         + f"（内置数据和“节假日”表都未收录该年；可用 {how('parse_notice')} 把国务院办公厅的通知转成表格）。")
 
 
 class InvalidValue(LedgerError):

@@ -18,6 +18,7 @@ from .addresses import parse_addresses
 from .calendar import Override, WorkCalendar
 from .enterprises import canonical, shared_short_names
 from .errors import InvalidValue, LedgerError
+from .howto import how
 from .params import Params
 from .timeconv import is_blank, problem, to_timestamps
 
@@ -571,12 +572,12 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: W
     as issues, and the rows that have them are left out of what they would falsify.
     """
     if sheets.get(S.SHEET_TICKETS) is None:
-        raise LedgerError(f"找不到“{S.SHEET_TICKETS}”工作表：请使用 jsjb template 生成的台账模板。")
+        raise LedgerError(f"找不到“{S.SHEET_TICKETS}”工作表：请使用本工具的台账模板（{how('template')}）。")
     raw = sheets[S.SHEET_TICKETS]
     missing = [c.name for c in S.INPUT_COLUMNS if c.required and c.name not in raw.columns]
     if missing:
         raise LedgerError(f"“{S.SHEET_TICKETS}”表第1行缺少必需的列：{'、'.join(missing)}。"
-                          f"请核对表头文字（可参照 jsjb template 生成的模板）。")
+                          f"请核对表头文字（可参照本工具的台账模板：{how('template')}）。")
     issues: list[Issue] = missing_columns(sheets)
     tickets, found = parse_tickets(raw, window=window)
     issues += found

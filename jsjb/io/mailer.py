@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..core.addresses import valid_address
 from ..core.errors import LedgerError
+from ..core.howto import setting
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SECURITY = ("starttls", "ssl", "none")
@@ -64,19 +65,21 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         port = str(values["port"]).strip()
         if not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise MailSettingError(f"邮件服务器端口（JSJB_SMTP_PORT 或 --smtp）“{port}”无效：应为 1–65535 之间的整数，如 465")
+            raise MailSettingError(f"邮件服务器端口（{setting('JSJB_SMTP_PORT', '--smtp')}）“{port}”无效："
+                                   "应为 1–65535 之间的整数，如 465")
         values["port"] = int(port)
         host = str(values["host"]).strip()
         if not host or re.search(r"[\s/\\]", host):
-            raise MailSettingError(f"邮件服务器地址（JSJB_SMTP_HOST 或 --smtp）“{host}”无效：应为主机名或 IP 地址")
+            raise MailSettingError(f"邮件服务器地址（{setting('JSJB_SMTP_HOST', '--smtp')}）“{host}”无效："
+                                   "应为主机名或 IP 地址")
         values["host"] = host
         if values["security"] not in SECURITY:
-            raise MailSettingError(f"邮件加密方式（JSJB_SMTP_SECURITY 或 --security）“{values['security']}”无效："
+            raise MailSettingError(f"邮件加密方式（{setting('JSJB_SMTP_SECURITY', '--security')}）“{values['security']}”无效："
                                    "应为 starttls、ssl 或 none")
         if not valid_address(str(values["sender"])) and values["sender"] != "jsjb@localhost":
-            raise MailSettingError(f"发件人地址（JSJB_SMTP_FROM 或 --from）“{values['sender']}”无效")
+            raise MailSettingError(f"发件人地址（{setting('JSJB_SMTP_FROM', '--from')}）“{values['sender']}”无效")
         if values["cafile"] and not Path(values["cafile"]).is_file():
-            raise MailSettingError(f"CA 证书文件（JSJB_SMTP_CAFILE 或 --cafile）不存在：{values['cafile']}")
+            raise MailSettingError(f"CA 证书文件（{setting('JSJB_SMTP_CAFILE', '--cafile')}）不存在：{values['cafile']}")
         return cls(**values)
 
 

@@ -1,7 +1,8 @@
 """The run log: every job appends one line — when, which job, period, row counts, output files —
 so the office can show what was produced and sent when (CSV, UTF-8 with BOM for Excel).
-Each e-mail sent is one line of its own (企业, 收件人, 邮件编号): the mail job reads them back so a
-rerun sends only what is missing (R22).
+Each e-mail sent is one line of its own (企业, 收件人, 邮件编号, 附件摘要 = the attachment's SHA-256):
+the mail job reads them back so a rerun sends only what is missing (R22), and knows when the
+workbook it sent has since been replaced (需重发, R21).
 
 Location: JSJB_LOG if set, else ``jsjb运行记录.csv`` in the ledger's folder. A log that cannot
 be written is reported as a warning; it never fails the job itself.
@@ -16,8 +17,8 @@ from pathlib import Path
 from ..core.clock import now
 from ..core.masking import is_formula_like
 
-HEADER = ("时间", "任务", "期间", "台账", "工单数", "输出文件", "说明", "企业", "收件人", "邮件编号")
-EXTRA = {"enterprise": "企业", "recipients": "收件人", "message_id": "邮件编号"}
+HEADER = ("时间", "任务", "期间", "台账", "工单数", "输出文件", "说明", "企业", "收件人", "邮件编号", "附件摘要")
+EXTRA = {"enterprise": "企业", "recipients": "收件人", "message_id": "邮件编号", "digest": "附件摘要"}
 
 
 def log_path(ledger: str | os.PathLike | None) -> Path:
@@ -29,7 +30,7 @@ def log_path(ledger: str | os.PathLike | None) -> Path:
 
 def record(job: str, period: str = "", ledger: str = "", rows: int | str = "", outputs=(), note: str = "",
            **extra) -> list:
-    """One log row; ``extra`` may give enterprise, recipients, message_id (the mail job)."""
+    """One log row; ``extra`` may give enterprise, recipients, message_id, digest (the mail job)."""
     unknown = set(extra) - set(EXTRA)
     if unknown:
         raise TypeError(f"unknown run-log fields: {sorted(unknown)}")

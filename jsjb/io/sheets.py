@@ -26,6 +26,7 @@ from pathlib import Path
 from ..core import codes as C
 from ..core import schema as S
 from ..core.errors import LedgerFileError
+from ..core.howto import how
 
 # Size bounds of the zip parts (uncompressed). Measured: a `jsjb sample` ledger of 100,000 rows
 # (XlsxWriter, 30 input columns + 6 formula columns) is 11.3 MB on disk and 82.2 MB unpacked —
@@ -146,7 +147,7 @@ def _read_tables(p: Path) -> dict:
     if S.SHEET_TICKETS not in names:
         raise LedgerFileError(
             f"{p.name} 中没有“{S.SHEET_TICKETS}”工作表（现有：{'、'.join(reader.sheet_names)}）。"
-            f"请使用 jsjb template 生成的台账模板，或将工单所在的工作表命名为“{S.SHEET_TICKETS}”。")
+            f"请使用本工具的台账模板（{how('template')}），或将工单所在的工作表命名为“{S.SHEET_TICKETS}”。")
     return {name: (_sheet(reader, name, cols, p.name) if name in names else None) for name, cols in WANTED.items()}
 
 

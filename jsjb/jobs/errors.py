@@ -24,6 +24,18 @@ _OS_REASONS = {
 DEBUG_HINT = "设置环境变量 JSJB_DEBUG=1 可显示详细信息"
 
 
+class EmptyPeriod(LedgerError):
+    """A report asked for a period in which no ticket was dispatched (the workbooks would all be
+    empty): refused where the door asks for that (the browser), a note elsewhere. ``latest``: the
+    period of the last dispatched ticket, the door's suggestion."""
+
+    code = "E_EMPTY_PERIOD"
+
+    def __init__(self, text: str, latest: str | None):
+        super().__init__(text)
+        self.latest = latest
+
+
 def describe(e: BaseException) -> tuple[str, int]:
     """(the message, the CLI exit code) for any failure."""
     if isinstance(e, LedgerError):

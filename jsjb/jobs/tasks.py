@@ -16,10 +16,12 @@ import pandas as pd
 from ..core import schema as S
 from ..core import stats
 from ..core.errors import InvalidRows, InvalidValue, LedgerError, LedgerFileError
+from ..core.howto import how
 from ..core.ledger import ERROR, Window
 from ..core.scoring import full_marks
 from ..core.timeconv import iso
 from .base import Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, moment, out_dir_of, quiet, write_log
+from .errors import EmptyPeriod
 from .shapes import check_json, compute_json, computed_frame, dispatch_json, report_json, report_notes
 
 XLSX = ".xlsx"
@@ -52,7 +54,7 @@ def refuse_existing(path: Path, what: str, force: bool) -> None:
     """R21: never replace a file the job did not write, unless told to (``force``)."""
     if path.exists() and not force:
         raise LedgerFileError(f"文件已存在：{path}。为避免覆盖已有的{what}，请换一个文件名，"
-                              f"或确认要覆盖时加 --force。")
+                              f"{how('overwrite')}。")
 
 
 def last_complete_month(as_of: pd.Timestamp) -> str:
@@ -72,6 +74,24 @@ def _result(job: str, data: dict, files=(), *, evaluated: Evaluated) -> JobResul
     contract column would otherwise silently publish wrong figures, R21)."""
     notes = [i.text() for i in evaluated.ledger.sheet_issues()]
     return JobResult(job, data, list(files), notes=notes, evaluated=evaluated)
+
+
+def empty_period(ev: Evaluated, period: stats.Period, what: str, refuse: bool) -> list[str]:
+    """A period in which no ticket was dispatched: every enterprise would be 本期无工单 (the clerk
+    most likely left the default month). ``refuse``: an EmptyPeriod error instead of a note."""
+    dispatched = ev.tickets[S.DISPATCHED]
+    if bool(((dispatched >= period.start) & (dispatched < period.end)).any()):
+        return []
+    last = dispatched[dispatched < period.end].max()
+    if pd.isna(last):
+        last = dispatched.max()
+    latest = None if pd.isna(last) else (f"{last:%Y-%m}" if period.kind == "month" else str(last.year))
+    unit = "月份" if period.kind == "month" else "年度"
+    hint = f"台账中最近一次派单在 {latest}。" if latest else "台账中没有可用的派单时间。"
+    if refuse:
+        raise EmptyPeriod(f"{period.label} 没有派单的工单，没有生成{what}（否则每家企业都是空表）。{hint}请换一个{unit}。",
+                          latest)
+    return [f"{period.label} 没有派单的工单：{what}中每家企业都是空表。{hint}请确认{unit}是否选对。"]
 
 
 def data_error_note(ev: Evaluated) -> list[str]:
@@ -198,53 +218,74 @@ def _report(ev: Evaluated, period: stats.Period, annual: bool, volumes: bool = T
 
 def bulletin(ledger, month: str | None = None, *, as_of=None, out_dir=None, docx: bool = False, pdf: bool = False,
              template=None, workers: int | None = None, write: bool = True, only_period: bool = False,
-             progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
+             refuse_empty: bool = False, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
     """月通报 (第16条, R11–R17): the office's workbook and one per enterprise; ``docx``/``pdf`` add
     the 公文 draft. ``month`` defaults to the last complete month before as_of. ``write=False`` gives
     the figures only (the browser's JSON API): no file, no run-log row, no ``files`` key.
     ``only_period``: read and evaluate only the tickets the bulletin needs (:func:`_report_window`) —
-    the same figures and files for less work; ``result.evaluated`` then holds only those tickets."""
+    the same figures and files for less work; ``result.evaluated`` then holds only those tickets.
+    A month in which no ticket was dispatched gets a note, or with ``refuse_empty`` an EmptyPeriod
+    error before anything is written. A rerun that replaces workbooks already mailed says so: those
+    enterprises are 需重发 (R21)."""
     from ..io.reports import MONTHLY_COLUMNS, bulletin_files, parallel_workers
+    from .mail import mailed_before
 
     as_of = moment(as_of)
     period = stats.month(month or last_complete_month(as_of))
     source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period))
+    empty = empty_period(ev, period, "月通报", refuse_empty)
     rep = _report(ev, period, annual=False)
     data = report_json(ev, rep)
     if not write:
         result = _result("月通报", data, evaluated=ev)
-        result.notes += report_notes(data)
+        result.notes += empty + report_notes(data)
         result.detail = rep
         return result
     target = source.out_dir(out_dir)
+    earlier = (target / f"月通报_{period.label}.xlsx").exists()
     with Timer(progress)("写入月通报工作簿"):
         files = bulletin_files(target, rep, ev.tickets, ev.computed, ev.ledger.enterprises, progress,
                                workers=parallel_workers() if workers is None else workers)
     data["files"] = {"bulletin": str(files["bulletin"]),
                      "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
     result = _result("月通报", data, [files["bulletin"], *files["enterprises"].values()], evaluated=ev)
+    result.notes += empty
+    if earlier:
+        result.notes.append(f"已替换上次生成的 {period.label} 月通报（同一文件夹中的月通报和各企业工作簿）。")
+    due = mailed_before(source, period.label, files["enterprises"])
+    if due:
+        result.notes.append(f"{period.label} 月通报此前已发送给 {'、'.join(due)}；本次重新生成替换了这些企业的工作簿，"
+                            f"它们在发送通报中标为“需重发”。{how('resend')}")
     draft = target / f"月通报_{period.label}.docx" if docx or pdf else None
     return _report_result(result, source, rep, MONTHLY_COLUMNS, draft, template, pdf, progress)
 
 
 def assess(ledger, year: int | str | None = None, *, as_of=None, out_dir=None, docx: bool = False,
-           pdf: bool = False, template=None, only_period: bool = False, progress: Progress = quiet,
-           cache: LedgerCache | None = None) -> JobResult:
+           pdf: bool = False, template=None, only_period: bool = False, write: bool = True,
+           refuse_empty: bool = False, progress: Progress = quiet, cache: LedgerCache | None = None) -> JobResult:
     """年度考核 (附表, R18): the 100(+2)-point table. ``year`` defaults to the last complete year.
-    ``only_period``: as for :func:`bulletin` (the year and the one before)."""
+    ``only_period``, ``write`` and ``refuse_empty``: as for :func:`bulletin` (the year and the one
+    before)."""
     from ..io.reports import ANNUAL_COLUMNS, write_assessment
 
     as_of = moment(as_of)
     period = stats.year(year if year is not None else last_complete_year(as_of))
     source, ev = _evaluated(ledger, as_of, progress, cache, _report_window(period, only_period))
+    empty = empty_period(ev, period, "年度考核", refuse_empty)
     rep = _report(ev, period, annual=True, volumes=docx or pdf)     # volumes: only the 公文 draft shows them
     data = report_json(ev, rep)
+    data["full_marks"], data["bonus_cap"] = full_marks(ev.ledger.params), float(ev.ledger.params.bonus_cap)
+    if not write:
+        result = _result("年度考核", data, evaluated=ev)
+        result.notes += empty + report_notes(data)
+        result.detail = rep
+        return result
     target = source.out_dir(out_dir)
     with Timer(progress)("写入年度考核工作簿"):
         path = write_assessment(target / f"年度考核_{period.label}.xlsx", rep)
     data["files"] = {"assessment": str(path)}
-    data["full_marks"], data["bonus_cap"] = full_marks(ev.ledger.params), float(ev.ledger.params.bonus_cap)
     result = _result("年度考核", data, [path], evaluated=ev)
+    result.notes += empty
     draft = target / f"年度考核_{period.label}.docx" if docx or pdf else None
     return _report_result(result, source, rep, ANNUAL_COLUMNS, draft, template, pdf, progress)
 
@@ -266,8 +307,11 @@ def _report_result(result: JobResult, source: Source, rep, columns, draft: Path 
 
 def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[dict]:
     """The 全区 三率 of the ``months`` months ending with ``period_label``, by the core's own
-    statistics (``stats.build_table``) and 全区 totals (``narrative.overall``) — no rule here."""
+    statistics (``stats.build_table``) and 全区 totals (``narrative.overall``) — no rule here. Each
+    month is worked out over its own tickets (``core.ledger.in_window``: a report over them equals the
+    report over all tickets), not the whole ledger twelve times."""
     from ..core import narrative
+    from ..core.ledger import in_window
 
     ledger = ev.ledger
     period = stats.month(period_label)
@@ -275,9 +319,11 @@ def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[di
     for _ in range(months - 1):
         periods.insert(0, periods[0].previous())
     out = []
+    dispatched = ev.tickets[S.DISPATCHED]
     for p in periods:
-        table = stats.build_table(ledger.enterprise_names, ev.tickets, ev.computed, p, ev.as_of, ledger.params,
-                                  ledger.adjustments)
+        mine = in_window(dispatched, (p.start, p.end))
+        table = stats.build_table(ledger.enterprise_names, ev.tickets[mine], ev.computed[mine], p, ev.as_of,
+                                  ledger.params, ledger.adjustments)
         rates = narrative.overall(stats.Report(p, ev.as_of, table, {}, {}, ledger.params))
         out.append({"period": p.label, "received": int(table["received"].sum()), **rates})
     return out
@@ -324,27 +370,34 @@ def _docx(result: JobResult, path: Path, ev: Evaluated, rep, template, pdf: bool
 
 
 # -- dispatch / archive ---------------------------------------------------------------------------------
-def dispatch(ledger, *, as_of=None, out_dir=None, progress: Progress = quiet,
+def dispatch(ledger, *, as_of=None, out_dir=None, write: bool = True, progress: Progress = quiet,
              cache: LedgerCache | None = None) -> JobResult:
-    """日调度 (第16条): the open tickets that need attention, by enterprise, most urgent first."""
+    """日调度 (第16条): the open tickets that need attention, by enterprise, most urgent first.
+    ``write=False``: the list only (the browser's JSON API) — no file, no run-log row, no ``files`` key."""
     from ..core import dispatch as core_dispatch
     from ..io.everyday import dispatch_table, write_dispatch
 
     source, ev = _evaluated(ledger, as_of, progress, cache)
     dl = core_dispatch.build(ev.tickets, ev.computed, ev.ledger.params, ev.as_of)
     data = dispatch_json(ev, dl)
-    target = source.out_dir(out_dir)
     office_list = dispatch_table(dl, ev.tickets, ev.computed)
-    with Timer(progress)("写入日调度工作簿"):
-        files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress, office_list)
-    data["files"] = {"office": str(files["office"]), "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
-    result = _result("日调度", data, [files["office"], *files["enterprises"].values()], evaluated=ev)
+    if write:
+        target = source.out_dir(out_dir)
+        with Timer(progress)("写入日调度工作簿"):
+            files = write_dispatch(target, dl, ev.tickets, ev.computed, ev.ledger.enterprises, progress, office_list)
+        data["files"] = {"office": str(files["office"]),
+                         "enterprises": {k: str(v) for k, v in files["enterprises"].items()}}
+        paths = [files["office"], *files["enterprises"].values()]
+    else:
+        paths = []
+    result = _result("日调度", data, paths, evaluated=ev)
     result.tables["汇总"] = dl.counts.reset_index().rename(columns={"enterprise": "承办企业"})
     result.tables["督办清单"] = office_list
     calendar = coverage_notes(ev)
     result.notes += data_error_note(ev) + calendar
     data["warnings"] = calendar
-    write_log(result, source, stamp(ev.as_of), len(dl.items))
+    if write:
+        write_log(result, source, stamp(ev.as_of), len(dl.items))
     result.detail = dl
     return result
 

@@ -1,19 +1,29 @@
-"""The browser door (CONTRACT §5): the office's jobs behind a page with the ribbon's buttons.
+"""The browser door (CONTRACT §5): the office's jobs behind pages with the ribbon's buttons, for a
+whole office on one server.
 
-Thin like the CLI: parse the request → a job of ``jsjb.jobs`` (in a background thread; the page
-polls a small status endpoint) → render its result. It adds no rule and reads the ledger only.
+Thin like the CLI: a request → a job of ``jsjb.jobs`` (queued, run by a worker process:
+:mod:`jsjb.web.jobqueue`) → its result rendered. Each browser has its own workspace
+(:mod:`jsjb.web.workspace`); a job starts only by a POST from the tool's own form carrying the
+page's token, and a plain GET of a job's path shows its form, pre-filled from the query. Pages and
+small requests run in the server process and never wait for a job. It adds no rule and reads the
+ledger only.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import hmac
-import json
 import os
 import secrets
+import sys
 import tempfile
+import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,105 +38,134 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import __version__, jobs
-from ..core import clock
-from ..core import schema as S
+from ..core import clock, howto, stats
 from ..core.errors import LedgerError
-from ..core.ledger import ERROR
+from ..jobs.errors import describe
 from . import default_work_dir, render
-from .state import Job, LedgerEntry, Session, State, friendly_error, safe_upload_name
+from . import kinds as K
+from .jobqueue import Busy, Job, JobQueue
+from .wording import Scrubber
+from .workspace import SESSION_COOKIE, WORKSPACE_COOKIE, WORKSPACE_DAYS, LedgerEntry, Registry, Session, safe_upload_name
 
 HERE = Path(__file__).parent
-COOKIE = "jsjb_sid"
 ZIP_MAGIC = b"PK\x03\x04"
-PAGE_SIZE = 100
-ISSUE_PAGE = 200
-SHOW_ROWS = 300
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")           # encrypted OOXML, .xls and .et are OLE2 files
 MAX_NOTICE_CHARS = 50_000     # a State Council notice is about 2,000 characters
-JOB_KINDS = {"check": "校验", "compute": "刷新", "dispatch": "日调度", "bulletin": "月通报", "assess": "年度考核",
-             "archive": "归档", "mail": "发送通报"}
 PUBLIC_PATHS = ("/login", "/static/")
-STARTS_JOBS = {*JOB_KINDS, "api", "holidays", "upload", "logout"}   # first path segment of requests that act
+ACTS = {*K.ALL, "api", "holidays", "upload", "logout", "template"}   # first path segment of requests that act
+NO_LEDGER = "请先选择台账文件（.xlsx）。"
+EMPTY_WINDOW = (pd.Timestamp("1900-01-01"), pd.Timestamp("1900-01-01"))   # no tickets (the plan reads 承办企业)
 
 
-class TooLarge(Exception):
-    pass
-
-
-# -- parameters ------------------------------------------------------------------------------------
-def parse_as_of(text: str | None):
-    """The 统计时点 of a request (as the CLI's --as-of): blank means now."""
-    return clock.parse_moment(text, "统计时点")
-
-
-def _opt(request: Request, name: str) -> str | None:
-    v = request.query_params.get(name, "").strip()
-    return v or None
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
 
 
 # -- the application -------------------------------------------------------------------------------
 def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.PathLike | None = None,
                password: str | None = None, max_upload: int | None = None,
-               allowed_hosts: set[str] | None = None) -> Starlette:
-    """The web application. ``ledger``: read-only ledger from the command line; ``work_dir``: where
-    uploaded copies and outputs go (default ~/.jsjb/web); ``password`` (default JSJB_WEB_PASSWORD):
-    login required; ``max_upload`` bytes (default JSJB_WEB_MAX_UPLOAD_MB or 50 MB);
-    ``allowed_hosts``: Host header names accepted (None: any)."""
+               allowed_hosts: set[str] | None = None, workers: int | None = None,
+               processes: bool | None = None, result_budget: int | None = None) -> Starlette:
+    """The web application.
+
+    ``ledger``: the office ledger from the command line (read only, offered to every workspace);
+    ``work_dir``: where workspaces (uploaded copies, outputs) go (default JSJB_WEB_DIR or ~/.jsjb/web);
+    ``password`` (default JSJB_WEB_PASSWORD): login required; ``max_upload`` bytes (default
+    JSJB_WEB_MAX_UPLOAD_MB or 50 MB); ``allowed_hosts``: Host header names accepted (None: any);
+    ``workers``: jobs run side by side (default JSJB_WEB_WORKERS or the cores, at most 4);
+    ``processes``: run jobs in worker processes (default; JSJB_WEB_PROCESSES=0, and a frozen bundle:
+    threads — one job at a time per worker, and jobs then share the server's cores with the pages);
+    ``result_budget``: bytes of finished results kept (default JSJB_WEB_RESULTS_MB or 256 MB)."""
     if password is None:
         password = os.environ.get("JSJB_WEB_PASSWORD") or None
     if max_upload is None:
         max_upload = int(float(os.environ.get("JSJB_WEB_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+    if workers is None:
+        workers = _env_int("JSJB_WEB_WORKERS", min(os.cpu_count() or 1, 4))
+    if processes is None:      # a frozen bundle (make bundle) runs its jobs in threads: no interpreter to start
+        processes = os.environ.get("JSJB_WEB_PROCESSES", "0" if getattr(sys, "frozen", False) else "1") != "0"
+    if result_budget is None:
+        result_budget = _env_int("JSJB_WEB_RESULTS_MB", 256) * 1024 * 1024
     work = Path(work_dir) if work_dir else default_work_dir()
-    state = State(work, password, max_upload)
+    default = None
     if ledger is not None:
-        path = Path(ledger)
-        if not path.is_file():
-            raise LedgerError(f"找不到台账文件：{path}")
-        entry = state.add_ledger(path, path.name, uploaded=False)
-        state.default_ledger = entry.id
+        default = Path(ledger)
+        if not default.is_file():
+            raise LedgerError(f"找不到台账文件：{default}")
+    registry = Registry(work, default)
+    scrub = Scrubber([work, *([default.parent] if default else [])])
+
+    def on_files(job: Job, paths: list[str]) -> None:
+        job.files = [(registry.register(job.workspace, Path(p)), Path(p).name) for p in paths if Path(p).is_file()]
+
+    queue = JobQueue(max(1, workers), processes=processes, budget=result_budget, on_files=on_files, clean=scrub)
+    password = password or None
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
-    env.globals.update(version=__version__, kinds={**JOB_KINDS, "holidays": "导入节假日"}, pct=render.pct)
+    env.globals.update(version=__version__, kinds=K.KINDS, all_kinds=K.ALL, pct=render.pct)
+    env.filters["dict_merge"] = lambda a, b: {**a, **b}
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, code: int = 200, **context) -> Response:
         session: Session = request.state.session
         context.setdefault("error", None)
-        context.update(session=session, csrf=session.csrf, ledger=state.ledger_of(session),
-                       login_required=bool(state.password), defaults=_defaults())
+        context.setdefault("title", None)
+        context.update(session=session, csrf=session.csrf, ledger=session.workspace.ledger(),
+                       login_required=bool(password), defaults=_defaults())
         return templates.TemplateResponse(request, name, context, status_code=code,
                                           headers={"Cache-Control": "no-store"})
 
     def error_page(request: Request, message: str, code: int = 400) -> Response:
-        return page(request, "error.html", code, error=message)
+        return page(request, "error.html", code, error=scrub(message))
 
     def current(request: Request) -> LedgerEntry | None:
-        return state.ledger_of(request.state.session)
+        return request.state.session.workspace.ledger()
+
+    async def light(fn):
+        """Work a page needs at once (the mail plan, holiday coverage): in a thread of this process,
+        with the browser's words, never in the job queue."""
+        def run():
+            with howto.door("web"):
+                return fn()
+        return await run_in_threadpool(run)
+
+    def client_address(request: Request) -> str:
+        """The connecting address (the server is started without proxy headers: a client cannot
+        choose this by sending X-Forwarded-For)."""
+        client = request.scope.get("client")
+        return client[0] if client else "?"
 
     # -- security ------------------------------------------------------------------------------------
     class Guard(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next):
             if allowed_hosts is not None and (request.url.hostname or "") not in allowed_hosts:
                 return Response("Host 不被接受", status_code=400, media_type="text/plain; charset=utf-8")
-            session, new = state.session(request.cookies.get(COOKIE))
+            session, new_sid, new_ws = registry.session(request.cookies.get(SESSION_COOKIE),
+                                                        request.cookies.get(WORKSPACE_COOKIE))
             request.state.session = session
             path = request.url.path
             fetch_site = request.headers.get("sec-fetch-site")
-            if fetch_site not in (None, "same-origin", "none") and path.strip("/").split("/")[0] in STARTS_JOBS:
-                # a page elsewhere (an <img> or link on another site) must not start a job here (CSRF)
+            if fetch_site not in (None, "same-origin", "none") and path.strip("/").split("/")[0] in ACTS:
+                # a page elsewhere (an <img>, a link or a form on another site) must not act here (CSRF)
                 return Response("请从本工具的页面操作", status_code=403, media_type="text/plain; charset=utf-8")
             if request.method == "POST":
                 origin = request.headers.get("origin")
                 if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
                     return Response("请求来源不被接受", status_code=403, media_type="text/plain; charset=utf-8")
-            if state.password and not session.authed and not path.startswith(PUBLIC_PATHS):
+            if password and not session.authed and not path.startswith(PUBLIC_PATHS):
                 if path.startswith(("/api/", "/status/", "/download/")):
                     response = JSONResponse({"error": "请先登录"}, status_code=401)
                 else:
                     response = RedirectResponse("/login", status_code=303)
             else:
                 response = await call_next(request)
-            if new and COOKIE not in response.headers.get("set-cookie", ""):
-                _cookie(response, session.id)
+            if new_sid and SESSION_COOKIE not in response.headers.get("set-cookie", ""):
+                _cookie(response, SESSION_COOKIE, session.id)
+            if new_ws:
+                _cookie(response, WORKSPACE_COOKIE, session.workspace.id, WORKSPACE_DAYS * 86400)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Referrer-Policy", "same-origin")   # "no-referrer" would make Origin "null"
@@ -144,43 +183,61 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
 
     # -- login ---------------------------------------------------------------------------------------
     async def login(request: Request):
-        if not state.password:
+        if not password:
             return RedirectResponse("/", status_code=303)
         if request.method == "GET":
             return page(request, "login.html")
-        client = request.client.host if request.client else "?"
-        if state.login_blocked(client):
+        address = client_address(request)
+        if registry.login_blocked(address):
             return page(request, "login.html", 429, error="登录失败次数过多，请 5 分钟后再试。")
         form = await form_with_csrf(request)
         if form is None:
             return page(request, "login.html", 403, error="页面已过期，请重新输入密码。")
         given = str(form.get("password", "")).encode("utf-8")
-        if not hmac.compare_digest(given, state.password.encode("utf-8")):
-            state.login_failed(client)
+        if not hmac.compare_digest(given, password.encode("utf-8")):
+            registry.login_failed(address)
             return page(request, "login.html", 401, error="密码不正确。")
-        session = state.renew(request.state.session)
+        session = registry.renew(request.state.session)
         response = RedirectResponse("/", status_code=303)
-        _cookie(response, session.id)
+        _cookie(response, SESSION_COOKIE, session.id)
         return response
 
     async def logout(request: Request):
         if await form_with_csrf(request) is None:
             return error_page(request, "页面已过期，请刷新后重试。", 403)
         request.state.session.authed = False
-        return RedirectResponse("/login" if state.password else "/", status_code=303)
+        return RedirectResponse("/login" if password else "/", status_code=303)
 
-    # -- home and upload -------------------------------------------------------------------------------
+    # -- home, upload, blank ledger ----------------------------------------------------------------------
+    def my_jobs(request: Request) -> list[dict]:
+        out = []
+        for job in queue.of(request.state.session.workspace.id)[:20]:
+            place, _ = queue.position(job)
+            state = {"queued": f"排队中（第 {place} 位）", "running": "正在处理", "done": "完成",
+                     "error": "出错"}[job.state]
+            if job.released:
+                state = "完成（结果已释放，文件仍可下载）"
+            elif job.state == "done" and not job.shown:
+                state = "完成，未查看"
+            out.append({"id": job.id, "kind": job.kind, "title": job.title, "state": state,
+                        "when": f"{_local(job.created):%m-%d %H:%M}"})
+        return out
+
     async def home(request: Request):
         message, request.state.session.flash = request.state.session.flash, None
-        return page(request, "home.html", message=message)
+        return page(request, "home.html", message=message, values=K.form_values(request.query_params),
+                    jobs=my_jobs(request))
 
     async def upload(request: Request):
         length = request.headers.get("content-length")
-        limit = state.max_upload
-        too_big = f"文件太大：最大允许 {limit / 1024 / 1024:g} MB。请把台账按年份拆分，或请管理员调整 JSJB_WEB_MAX_UPLOAD_MB。"
+        limit = max_upload
+        too_big = f"文件太大：最大允许 {limit / 1024 / 1024:g} MB。请把台账按年份拆分，或请管理员调大上传大小上限。"
+
+        def refuse(code: int, message: str) -> Response:
+            return page(request, "home.html", code, error=message, values=K.form_values({}), jobs=my_jobs(request))
         if length and length.isdigit() and int(length) > limit + 1024 * 1024 * 4:
-            return page(request, "home.html", 413, error=too_big)
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=state.work_dir)
+            return refuse(413, too_big)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=registry.work_dir)
         size, over = 0, False
         async for chunk in request.stream():
             size += len(chunk)
@@ -190,7 +247,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             spool.write(chunk)
         if over:
             spool.close()
-            return page(request, "home.html", 413, error=too_big)
+            return refuse(413, too_big)
         spool.seek(0)
 
         async def body():
@@ -200,245 +257,279 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=10).parse()
         except Exception:  # noqa: BLE001 - a malformed upload is the browser's problem, told simply
             spool.close()
-            return page(request, "home.html", 400, error="上传的内容无法识别，请重新选择文件。")
+            return refuse(400, "上传的内容无法识别，请重新选择文件。")
         spool.close()
         if not hmac.compare_digest(str(form.get("csrf", "")), request.state.session.csrf):
-            return page(request, "home.html", 403, error="页面已过期，请刷新页面后重新选择文件。")
+            return refuse(403, "页面已过期，请刷新页面后重新选择文件。")
         f = form.get("ledger")
         if not isinstance(f, UploadFile) or not f.filename:
-            return page(request, "home.html", 400, error="请先选择台账文件（.xlsx）。")
+            return refuse(400, "请先选择台账文件（.xlsx）。")
         data = await f.read()
         await form.close()
         if len(data) > limit:
-            return page(request, "home.html", 413, error=too_big)
-        if not f.filename.lower().endswith(".xlsx") or not data.startswith(ZIP_MAGIC):
-            return page(request, "home.html", 400,
-                        error="只能上传 Excel 工作簿（.xlsx）。如果是 .xls 或 WPS 格式，请先另存为 .xlsx。")
+            return refuse(413, too_big)
+        problem = upload_problem(f.filename, data)
+        if problem:
+            return refuse(400, problem)
+        ws = request.state.session.workspace
         name = safe_upload_name(f.filename)
-        folder = state.upload_dir(name)
-        tmp = folder / f".{secrets.token_hex(4)}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(folder / name)           # atomic: a job still reading the previous copy is not disturbed
-        entry = state.add_ledger(folder / name, name, uploaded=True)
-        request.state.session.ledger_id = entry.id
+
+        def save() -> LedgerEntry:
+            folder = registry.upload_dir(ws, name)
+            tmp = folder / f".{secrets.token_hex(4)}.tmp"
+            tmp.write_bytes(data)
+            tmp.replace(folder / name)       # atomic: a job still reading the previous copy is not disturbed
+            return registry.add_upload(ws, folder / name, hashlib.sha256(data).hexdigest())
+        await run_in_threadpool(save)
         request.state.session.flash = f"已载入台账副本：{name}（原文件不会被修改）"
         return RedirectResponse("/", status_code=303)
 
+    template_lock = threading.Lock()
+
+    async def blank_ledger(request: Request):
+        """下载空白台账: the plain ledger (native formulas: WPS, LibreOffice, Excel), made once per version."""
+        target = registry.work_dir / "模板" / f"台账模板_通用_{__version__}.xlsx"
+
+        def make() -> Path:
+            with template_lock, howto.door("web"):
+                if not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = target.with_name(f".{secrets.token_hex(4)}.xlsx")
+                    jobs.template(tmp, plain=True)
+                    tmp.replace(target)
+            return target
+        try:
+            path = await run_in_threadpool(make)
+        except Exception as e:  # noqa: BLE001 - a message on the page
+            return error_page(request, describe(e)[0], 500)
+        return FileResponse(path, filename="接诉即办台账_通用.xlsx", content_disposition_type="attachment",
+                            headers={"Cache-Control": "no-store"})
+
     # -- jobs ------------------------------------------------------------------------------------------
-    def work_for(kind: str, entry: LedgerEntry, params: dict, api: bool = False):
-        cache = state.cache
-        as_of = params.get("as_of")
+    def spec_of(kind: str, entry: LedgerEntry, params: dict) -> dict:
+        return {"kind": kind, "path": str(entry.path), "key": entry.cache_key(), "name": entry.name,
+                "out_dir": str(entry.out_dir), "params": params}
 
-        def run(job: Job) -> jobs.JobResult:
-            p = job.progress
-            if kind == "check":
-                return jobs.check(entry.path, as_of=as_of, progress=p, cache=cache)
-            if kind == "compute":
-                r = jobs.compute(entry.path, as_of=as_of, progress=p, cache=cache)
-                if not api:    # the page shows the table; the per-ticket JSON is only for /api/compute
-                    r.data = {"as_of": r.data["as_of"], "count": len(r.data["tickets"])}
-                return r
-            if kind == "bulletin":
-                r = jobs.bulletin(entry.path, params.get("month"), as_of=as_of, out_dir=entry.out_dir, progress=p,
-                                  cache=cache, workers=1, docx=params.get("docx", False))
-                p("计算近12个月趋势…")
-                job.extra["trend"] = jobs.monthly_trend(r.evaluated, r.data["period"])
-                return r
-            if kind == "assess":
-                return jobs.assess(entry.path, params.get("year"), as_of=as_of, out_dir=entry.out_dir, progress=p,
-                                   cache=cache, docx=params.get("docx", False))
-            if kind == "dispatch":
-                return jobs.dispatch(entry.path, as_of=as_of, out_dir=entry.out_dir, progress=p, cache=cache)
-            if kind == "archive":
-                return jobs.archive(entry.path, as_of=as_of, out=entry.out_dir / jobs.ARCHIVE_FILE, progress=p,
-                                    cache=cache)
-            if kind == "mail":
-                source = jobs.Source.of(entry.path, p, cache)
-                return jobs.mail(entry.out_dir, source, month_label=params.get("month"),
-                                 settings=jobs.mail_settings(), progress=p)
-            raise AssertionError(kind)
-        return run
+    def exclusive(kind: K.Kind, entry: LedgerEntry) -> frozenset:
+        keys = {f"out:{entry.out_dir}"} if kind.writes else set()
+        if kind.name in ("mail", "bulletin"):            # R22: what was sent is read from the run log
+            keys.add(f"log:{os.environ.get('JSJB_LOG') or entry.path.resolve().parent}")
+        return frozenset(keys)
 
-    def lookup(request: Request, kind: str, expired: str):
-        """(the ledger in use, a response to return at once or None): the home page when no ledger is
-        chosen; the job's page when the URL names a job of this kind; an error when it has expired."""
-        entry = current(request)
-        if entry is None:
-            return None, page(request, "home.html", 400, error="请先选择台账文件（.xlsx）。")
-        jid = request.query_params.get("job")
-        if not jid:
-            return entry, None
-        job = state.job(jid)
-        if job is None or job.kind != kind or job.ledger_id != entry.id:
-            return entry, error_page(request, expired, 404)
-        return entry, show(request, job, entry)
+    def start(request: Request, kind: K.Kind, entry: LedgerEntry, params: dict, values: dict) -> Job:
+        ws = request.state.session.workspace
+        job = Job(JobQueue.new_id(), kind.name, ws.id, entry.id, {**params, "form": values},
+                  spec_of(kind.name, entry, params), title=K.describe(kind.label, values),
+                  exclusive=exclusive(kind, entry))
+        return queue.submit(job)
 
-    def job_page(kind: str):
+    def form_page(request: Request, kind: K.Kind, values: dict, code: int = 200, **extra) -> Response:
+        return page(request, "job_form.html", code, kind=kind, values=values, title=kind.label, **extra)
+
+    def job_get(kind: K.Kind):
         async def handler(request: Request):
-            entry, response = lookup(request, kind, "该结果已过期，请重新点击按钮运行。")
-            if response is not None:
-                return response
-            try:
-                params = {"as_of": parse_as_of(_opt(request, "as_of")), "month": _opt(request, "month"),
-                          "year": _opt(request, "year"), "docx": _opt(request, "docx") == "1"}
-            except LedgerError as e:
-                return error_page(request, str(e))
-            job = state.submit(kind, entry, params, work_for(kind, entry, params))
-            query = {k: v for k, v in request.query_params.items() if k != "job"}
-            return RedirectResponse(f"{request.url.path}?{urlencode({**query, 'job': job.id})}", status_code=303)
+            jid = request.query_params.get("job")
+            if jid:
+                return show(request, kind, jid)
+            values = K.form_values(request.query_params)
+            if current(request) is None:
+                return form_page(request, kind, values, 400, error=NO_LEDGER)
+            return form_page(request, kind, values)
         return handler
 
-    def show(request: Request, job: Job, entry: LedgerEntry) -> Response:
-        if job.status == "running":
-            return page(request, "working.html", job=job, title=JOB_KINDS[job.kind])
-        if job.status == "error":
-            return page(request, "error.html", 400, job=job, error=job.error,
-                        title=JOB_KINDS[job.kind])
-        r = job.result
-        ctx = {"job": job, "result": r, "notes": r.notes, "title": JOB_KINDS[job.kind]}
-        kind = job.kind
-        if kind == "check":
-            issues = sorted(r.evaluated.errors, key=_issue_key) + sorted(r.evaluated.warnings, key=_issue_key)
-            page_no, pages, start = _paging(request, len(issues), ISSUE_PAGE)
-            rows = [{"level": "错误" if i.level == ERROR else "提示", "sheet": i.sheet, "row": i.row or "",
-                     "column": i.column, "value": render.issue_value(i.column, i.value), "message": i.message}
-                    for i in issues[start:start + ISSUE_PAGE]]
-            ctx.update(issues=rows, page_no=page_no, pages=pages, n_errors=len(r.data["errors"]),
-                       n_warnings=len(r.data["warnings"]))
-        elif kind == "compute":
-            frame = r.tables["计算结果"]
-            enterprise, status = _opt(request, "enterprise"), _opt(request, "status")
-            sel = frame
-            if enterprise:
-                sel = sel[sel[S.ENTERPRISE] == enterprise]
-            if status:
-                sel = sel[sel[S.STATUS] == status]
-            page_no, pages, start = _paging(request, len(sel), PAGE_SIZE)
-            ctx.update(table=render.table("台账", sel, PAGE_SIZE, start), page_no=page_no, pages=pages,
-                       enterprises=sorted(x for x in frame[S.ENTERPRISE].dropna().unique()),
-                       statuses=S.STATUSES, enterprise=enterprise or "", status=status or "",
-                       counts=jobs.status_counts(r.evaluated), matched=len(sel))
-        elif kind in ("bulletin", "assess"):
-            name = "月通报" if kind == "bulletin" else "年度考核"
-            ctx.update(table=render.table(name, r.tables[name]), data=r.data,
-                       chart=render.enterprise_chart(r.data["enterprises"], f"{r.data['period']} 各企业三率"),
-                       trend=render.trend_chart(job.extra["trend"]) if "trend" in job.extra else None,
-                       lists=[(label, len(r.data[key])) for key, label in LISTS if r.data.get(key)])
-        elif kind == "dispatch":
-            items = render.masked(r.tables["督办清单"])
-            groups = []
-            for name, part in items.groupby("承办企业", sort=False, dropna=False):
-                groups.append((render.cell(name) or "（未填承办企业）", len(part), render.table(name, part, SHOW_ROWS)))
-            ctx.update(summary=render.table("汇总", r.tables["汇总"]), groups=groups, total=len(items),
-                       legend=r.detail.legend)
-        elif kind == "archive":
-            ctx.update(table=render.table("归档目录", render.masked(r.tables["归档目录"]), SHOW_ROWS), data=r.data)
-        elif kind == "mail":
-            ctx.update(report=r.data)
-        return page(request, f"{kind}.html", **ctx)
+    def job_post(kind: K.Kind):
+        async def handler(request: Request):
+            form = await form_with_csrf(request)
+            if form is None:
+                return form_page(request, kind, K.form_values({}), 403, error="页面已过期，请刷新页面后重新点击按钮。")
+            values = K.form_values(form)
+            entry = current(request)
+            if entry is None:
+                return form_page(request, kind, values, 400, error=NO_LEDGER)
+            try:
+                params = K.parse(kind, values)
+                job = start(request, kind, entry, params, values)
+            except (LedgerError, Busy) as e:
+                return form_page(request, kind, values, 400 if isinstance(e, LedgerError) else 429, error=str(e))
+            return RedirectResponse(f"/{kind.name}?{urlencode({'job': job.id})}", status_code=303)
+        return handler
 
+    def show(request: Request, kind: K.Kind, jid: str) -> Response:
+        ws = request.state.session.workspace
+        job = queue.get(jid, ws.id)
+        values = K.form_values(request.query_params)
+        if job is None or job.kind != kind.name or job.api:
+            return form_page(request, kind, values, 404,
+                             error="没有找到这个任务的结果（链接有误，或服务器已重新启动）。请重新运行：")
+        values = job.params.get("form", values)
+        if job.state in ("queued", "running"):
+            return page(request, "working.html", job=job, status=queue.status(job), title=kind.label)
+        queue.shown(job)
+        files = job.files
+        if job.state == "error":
+            latest = job.error_extra.get("latest")
+            suggestion = None
+            if latest:
+                values = {**values, ("month" if kind.name == "bulletin" else "year"): latest}
+                suggestion = f"已把{'通报月份' if kind.name == 'bulletin' else '考核年度'}改为 {latest}，请核对后重新运行。"
+            return form_page(request, kind, values, 400, error=job.error, job=job, suggestion=suggestion)
+        if job.view is None:
+            return page(request, "released.html", kind=kind, job=job, values=values, files=files, title=kind.label)
+        ctx = kind.context(job.view, request.query_params) if kind.context else {}
+        return page(request, kind.page, job=job, view=job.view, notes=job.view.notes, files=files,
+                    title=kind.label, values=values, **ctx)
+
+    # -- 发送通报: the plan (what would be sent, what was sent and when), then send or resend ----------
     async def mail_page(request: Request):
-        entry, response = lookup(request, "mail", "该结果已过期，请重新打开“发送通报”。")
-        if response is not None:
-            return response
-        month = _opt(request, "month") or jobs.last_complete_month(jobs.now())
-        try:
-            def plan():
-                source = jobs.Source.of(entry.path, cache=state.cache)
-                return jobs.mail_plan(entry.out_dir, source, month)
-            _, label, deliveries = await run_in_threadpool(state.run_now, plan)
-            settings = jobs.mail_settings()
-        except Exception as e:  # noqa: BLE001 - shown as a message on the page
-            return page(request, "mail_plan.html", 400, error=friendly_error(e), month=month, deliveries=None,
-                        periods=_periods(entry))
-        return page(request, "mail_plan.html", month=label, deliveries=deliveries, periods=_periods(entry),
-                    server=f"{settings.host}:{settings.port}", sendable=sum(1 for d in deliveries if not d.skip))
-
-    async def mail_send(request: Request):
+        jid = request.query_params.get("job")
+        if jid:
+            return show(request, K.MAIL, jid)
         entry = current(request)
+        month_text = request.query_params.get("month", "").strip()
+        if entry is None:
+            return page(request, "mail_plan.html", 400, error=NO_LEDGER, month=month_text, deliveries=None, periods=[])
+        periods = await light(lambda: _periods(entry))
+        try:
+            month = stats.month(month_text).label if month_text else (periods[0] if periods else
+                                                                       jobs.last_complete_month(jobs.now()))
+        except LedgerError as e:
+            return page(request, "mail_plan.html", 400, error=str(e), month=month_text, deliveries=None, periods=periods)
+        if month not in periods:
+            return page(request, "mail_plan.html", month=month, deliveries=None, periods=periods)
+
+        def plan():
+            source = jobs.Source.of(entry.path, window=EMPTY_WINDOW)      # the plan needs 承办企业 only
+            return jobs.mail_plan(entry.out_dir, source, month), jobs.mail_settings()
+        try:
+            (_, label, deliveries), settings = await light(plan)
+        except Exception as e:  # noqa: BLE001 - shown as a message on the page
+            return page(request, "mail_plan.html", 400, error=scrub(describe(e)[0]), month=month, deliveries=None,
+                        periods=periods)
+        rows = [{"enterprise": d.enterprise, "file": d.file.name if d.file else "", "addresses": d.addresses,
+                 "already": d.already, "state": d.state, "reason": scrub(d.skip or ""), "invalid": d.invalid,
+                 "history": d.history, "stale": d.stale} for d in deliveries]
+        return page(request, "mail_plan.html", month=label, deliveries=rows, periods=periods,
+                    server=f"{settings.host}:{settings.port}", sendable=sum(1 for d in deliveries if not d.skip),
+                    sent=[r for r in rows if r["history"] and r["file"]])
+
+    async def mail_post(request: Request):
         form = await form_with_csrf(request)
         if form is None:
             return error_page(request, "页面已过期，请重新打开“发送通报”。", 403)
+        entry = current(request)
         if entry is None:
-            return error_page(request, "请先选择台账文件（.xlsx）。")
+            return error_page(request, NO_LEDGER)
         month = str(form.get("month", "")).strip()
-        if form.get("confirm") != "yes":
-            return error_page(request, "请先勾选“我已核对收件人和附件，确认发送”。")
-        params = {"month": month}
-        job = state.submit("mail", entry, params, work_for("mail", entry, params))
-        return RedirectResponse("/mail?" + urlencode({"month": month, "job": job.id}), status_code=303)
+        try:
+            month = stats.month(month).label if month else ""
+        except LedgerError as e:
+            return error_page(request, str(e))
+        action = form.get("action")
+        if action not in ("send", "resend"):            # the home page's button: the plan first
+            return RedirectResponse("/mail?" + urlencode({"month": month} if month else {}), status_code=303)
+        params = {"month": month or None}
+        if action == "send":
+            if form.get("confirm") != "yes":
+                return error_page(request, "请先勾选“我已核对收件人和附件，确认发送”。")
+        else:
+            chosen = [str(x) for x in form.getlist("enterprise")]
+            if not chosen:
+                return error_page(request, "请先勾选要重新发送的企业。")
+            if form.get("confirm_resend") != "yes":
+                return error_page(request, "请先勾选“我确认重新发送所选企业的通报”。")
+            params.update(resend=True, only=chosen)
+        values = {"as_of": "", "month": month, "year": "", "docx": False}
+        try:
+            job = start(request, K.MAIL, entry, params, values)
+        except Busy as e:
+            return error_page(request, str(e), 429)
+        if action == "resend":
+            job.title = f"重新发送通报（{month}：{'、'.join(params['only'])}）"
+        return RedirectResponse("/mail?" + urlencode({"job": job.id}), status_code=303)
 
     # -- 节假日 (R23): coverage, and next year's notice turned into rows to paste -------------------
+    coverages: dict[tuple, dict] = {}            # (ledger's cache key, hour) → coverage: the page opens at once
+
+    async def coverage(entry: LedgerEntry | None) -> dict:
+        key = (entry.cache_key() if entry else None, f"{jobs.now():%Y-%m-%d %H}")
+        if key not in coverages:
+            cov = await light(lambda: jobs.holidays(entry.path if entry else None))
+            if len(coverages) > 64:
+                coverages.clear()
+            coverages[key] = cov.data
+        return coverages[key]
+
     async def holidays_page(request: Request):
         entry = current(request)
         try:
-            cov = await run_in_threadpool(state.run_now, lambda: jobs.holidays(entry.path if entry else None,
-                                                                               cache=state.cache))
+            data = await coverage(entry)
         except Exception as e:  # noqa: BLE001 - shown as a message on the page
-            return page(request, "holidays.html", 400, error=friendly_error(e), coverage=None, notice=None, job=None)
-        return page(request, "holidays.html", coverage=cov.data, notice=None, job=None, text="")
+            return page(request, "holidays.html", 400, error=scrub(describe(e)[0]), coverage=None, notice=None,
+                        files=[], title="导入节假日")
+        return page(request, "holidays.html", coverage=data, notice=None, files=[], text="", title="导入节假日")
 
     async def holidays_parse(request: Request):
         form = await form_with_csrf(request)
         if form is None:
-            return error_page(request, "页面已过期，请重新打开“节假日”页面。", 403)
+            return error_page(request, "页面已过期，请重新打开“导入节假日”页面。", 403)
         text = str(form.get("notice", ""))[:MAX_NOTICE_CHARS]
         entry = current(request)
+        ws = request.state.session.workspace
         try:
-            cov = await run_in_threadpool(state.run_now, lambda: jobs.holidays(entry.path if entry else None,
-                                                                               cache=state.cache))
-            target = state.work_dir / "节假日" / f"节假日_{secrets.token_hex(4)}.xlsx"
-            result = await run_in_threadpool(jobs.notice, text=text, out=target)
+            data = await coverage(entry)
+            target = ws.folder / "节假日" / f"节假日_{secrets.token_hex(4)}.xlsx"
+            result = await light(lambda: jobs.notice(text=text, out=target))
         except Exception as e:  # noqa: BLE001 - a malformed notice names its line on the page
-            return page(request, "holidays.html", 400, error=friendly_error(e), coverage=None, notice=None,
-                        job=None, text=text)
-        job = Job(secrets.token_urlsafe(12), "holidays", entry.id if entry else "", {}, status="done",
-                  result=result)
-        state.register(job, result.files)
-        return page(request, "holidays.html", coverage=cov.data, notice=result.data, job=job, text=text)
+            return page(request, "holidays.html", 400, error=scrub(describe(e)[0]), coverage=None, notice=None,
+                        files=[], text=text, title="导入节假日")
+        files = [(registry.register(ws.id, p), Path(p).name) for p in result.files]
+        return page(request, "holidays.html", coverage=data, notice=result.data, files=files, text=text,
+                    title="导入节假日")
 
+    # -- small endpoints -------------------------------------------------------------------------------
     async def status(request: Request):
-        job = state.job(request.path_params["jid"])
+        job = queue.get(request.path_params["jid"], request.state.session.workspace.id)
         if job is None:
-            return JSONResponse({"status": "unknown"}, status_code=404)
-        return JSONResponse({"status": job.status, "messages": job.messages[-8:]},
-                            headers={"Cache-Control": "no-store"})
+            return JSONResponse({"state": "unknown"}, status_code=404)
+        return JSONResponse(queue.status(job), headers={"Cache-Control": "no-store"})
 
     async def download(request: Request):
-        path = state.file(request.path_params["fid"])
+        path = registry.file(request.state.session.workspace, request.path_params["fid"])
         if path is None:
             return error_page(request, "没有这个文件（链接已过期或有误），请重新运行相应按钮。", 404)
         return FileResponse(path, filename=path.name, content_disposition_type="attachment",
                             headers={"Cache-Control": "no-store"})
 
-    # -- JSON API (CONTRACT §3 shapes) -------------------------------------------------------------
-    def api(kind: str):
+    # -- JSON API (CONTRACT §3 shapes; computes and answers, writes nothing) ----------------------------
+    def api(name: str):
         async def handler(request: Request):
             entry = current(request)
             try:
-                as_of = parse_as_of(_opt(request, "as_of"))
-                if kind == "holidays":
-                    def work():
-                        return jobs.holidays(entry.path if entry else None, as_of=as_of, cache=state.cache)
-                else:
-                    if entry is None:
-                        raise LedgerError("请先选择台账文件（.xlsx）。")
-                    params = {"as_of": as_of, "month": _opt(request, "month"), "year": _opt(request, "year")}
-                    job = Job("api", kind, entry.id, params)
-                    if kind == "bulletin":
-                        def work():
-                            return jobs.bulletin(entry.path, params["month"], as_of=as_of, write=False,
-                                                 only_period=True, cache=state.cache)
-                    else:
-                        run = work_for(kind, entry, params, api=True)
-
-                        def work():
-                            return run(job)
-                result = await run_in_threadpool(state.run_now, work)
+                as_of = clock.parse_moment(request.query_params.get("as_of", "").strip() or None, "统计时点")
+                if name == "holidays":
+                    result = await light(lambda: jobs.holidays(entry.path if entry else None, as_of=as_of))
+                    return _json(result.data)
+                if entry is None:
+                    raise LedgerError(NO_LEDGER)
+                params = {"as_of": as_of}
+                for field in ("month", "year"):
+                    text = request.query_params.get(field, "").strip()
+                    params[field] = (stats.month if field == "month" else stats.year)(text).label if text else None
+                spec = {**spec_of("api", entry, params), "api": name}
+                job = Job(JobQueue.new_id(), "api", request.state.session.workspace.id, entry.id, params, spec,
+                          title=f"接口 {name}", api=True)
+                queue.submit(job)
+            except Busy as e:
+                return JSONResponse({"error": str(e)}, status_code=429)
             except Exception as e:  # noqa: BLE001 - JSON error with a Chinese message
-                return JSONResponse({"error": friendly_error(e)}, status_code=400 if isinstance(e, LedgerError) else 500)
-            body = json.dumps(result.data, ensure_ascii=False, separators=(",", ":"), default=str)   # as the CLI
-            return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+                return JSONResponse({"error": scrub(describe(e)[0])}, status_code=400 if isinstance(e, LedgerError) else 500)
+            try:                              # a client that goes away leaves nothing behind either
+                await _wait(job)
+                if job.state != "done":
+                    return JSONResponse({"error": job.error}, status_code=400)
+                return Response(job.view.body, media_type="application/json", headers={"Cache-Control": "no-store"})
+            finally:
+                queue.drop(job)
         return handler
 
     async def not_found(request: Request, exc):
@@ -446,16 +537,23 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             Response("没有这个页面。", 404, media_type="text/plain; charset=utf-8")
 
     async def server_error(request: Request, exc):
-        return Response(friendly_error(exc), 500, media_type="text/plain; charset=utf-8")
+        return Response(scrub(describe(exc)[0]), 500, media_type="text/plain; charset=utf-8")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        await run_in_threadpool(queue.stop)
 
     routes = [
         Route("/", home),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/upload", upload, methods=["POST"]),
-        *[Route(f"/{k}", job_page(k)) for k in JOB_KINDS if k != "mail"],
+        Route("/template", blank_ledger),
+        *[r for k in K.KINDS.values() for r in (Route(f"/{k.name}", job_get(k)),
+                                                Route(f"/{k.name}", job_post(k), methods=["POST"]))],
         Route("/mail", mail_page),
-        Route("/mail", mail_send, methods=["POST"]),
+        Route("/mail", mail_post, methods=["POST"]),
         Route("/holidays", holidays_page),
         Route("/holidays", holidays_parse, methods=["POST"]),
         Route("/status/{jid}", status),
@@ -463,31 +561,54 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         *[Route(f"/api/{k}", api(k)) for k in ("check", "compute", "bulletin", "assess", "dispatch", "holidays")],
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(Guard)],
+    app = Starlette(routes=routes, middleware=[Middleware(Guard)], lifespan=lifespan,
                     exception_handlers={404: not_found, 405: not_found, Exception: server_error})
-    app.state.jsjb = state
+    app.state.registry = registry
+    app.state.queue = queue
     return app
 
 
-LISTS = (("overdue", "超期未办结工单"), ("exempt", "申请不计入考核工单"), ("on_hold", "挂单工单"),
-         ("major", "重大、疑难工单"), ("renminwang", "人民网领导留言板工单"), ("invalid", "数据有误、未计入三率的工单"))
+def upload_problem(filename: str, data: bytes) -> str | None:
+    """Why an upload cannot be a ledger, in words a clerk can act on; None when it may be one."""
+    if data.startswith(OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return ("这个工作簿设置了打开密码（已加密），本工具无法读取。请在 Excel 或 WPS 中打开它，取消打开密码"
+                    "（文件 → 信息/文档加密 → 清除密码），保存后再上传。原文件不会被本工具修改。")
+        return ("这是旧版 Excel（.xls）或 WPS 表格（.et）格式的文件。请在 Excel 或 WPS 中打开，"
+                "另存为“Excel 工作簿（*.xlsx）”后再上传。")
+    if not filename.lower().endswith(".xlsx") or not data.startswith(ZIP_MAGIC):
+        return "只能上传 Excel 工作簿（.xlsx）。如果是 .xls、.et 或 .csv 文件，请先在 Excel 或 WPS 中另存为 .xlsx。"
+    return None
 
 
-def _cookie(response: Response, sid: str) -> None:
-    response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/")
+def _json(data: dict) -> Response:
+    import json
+
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)   # as the CLI
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-def _issue_key(i):
-    return (i.sheet != S.SHEET_TICKETS, i.row or 0, i.column)
+async def _wait(job: Job) -> None:
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def waiter():
+        job.done.wait()
+        loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+    if job.done.is_set():
+        return
+    threading.Thread(target=waiter, daemon=True).start()
+    await done
 
 
-def _paging(request: Request, total: int, size: int) -> tuple[int, int, int]:
-    pages = max(1, -(-total // size))
-    try:
-        page_no = min(max(1, int(request.query_params.get("page", "1"))), pages)
-    except ValueError:
-        page_no = 1
-    return page_no, pages, (page_no - 1) * size
+def _cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", path="/")
+
+
+def _local(t: float):
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t)
 
 
 def _defaults() -> dict:
@@ -496,8 +617,7 @@ def _defaults() -> dict:
 
 
 def _periods(entry: LedgerEntry) -> list[str]:
+    """The months whose bulletin this workspace generated for this ledger, newest first."""
     from ..jobs.mail import periods
 
     return periods(entry.out_dir)[::-1]
-
-

@@ -16,6 +16,8 @@ from ..core import masking
 from ..core import schema as S
 
 PERCENT_COLUMNS = ("响应率", "解决率", "满意率")
+LISTS = (("overdue", "超期未办结工单"), ("exempt", "申请不计入考核工单"), ("on_hold", "挂单工单"),
+         ("major", "重大、疑难工单"), ("renminwang", "人民网领导留言板工单"), ("invalid", "数据有误、未计入三率的工单"))
 STATUS_CLASS = {S.ST_OVERDUE: "st-overdue", S.ST_DUE_SOON: "st-soon", S.ST_ON_HOLD: "st-hold",
                 S.ST_INVALID: "st-invalid"}
 
@@ -60,8 +62,10 @@ class Table:
         return self.total > len(self.rows)
 
 
-def table(name: str, frame: pd.DataFrame, limit: int | None = None, start: int = 0) -> Table:
-    total = len(frame)
+def table(name: str, frame: pd.DataFrame, limit: int | None = None, start: int = 0, total: int | None = None) -> Table:
+    """``frame`` (rows ``start`` … ``start + limit``) as texts; ``total``: the rows of the whole list
+    when ``frame`` holds only its first ones."""
+    total = len(frame) if total is None else total
     part = frame.iloc[start:start + limit] if limit is not None else frame
     columns = [str(c) for c in part.columns]
     rows = [[cell(v, c) for v, c in zip(r, columns)] for r in part.itertuples(index=False, name=None)]
