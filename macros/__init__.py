@@ -14,6 +14,7 @@ import functools
 from pathlib import Path
 
 from jsjb import jobs
+from jsjb.core import howto
 from jsjb.core import schema as S
 from jsjb.core.ledger import parse_holidays
 from jsjb.jobs.errors import describe
@@ -50,12 +51,13 @@ def button(func):
     def run(*args, book=None, **kwargs):
         book = book or book_io.calling_book()
         progress = lambda text: _status(book, f"{TITLE}：{text}")  # noqa: E731
-        try:
-            return func(book, progress, *args, **kwargs)
-        except Exception as e:  # noqa: BLE001 - a button must never show a Python traceback
-            _alert(book, describe(e)[0])
-        finally:
-            _status(book, None)
+        with howto.door("excel"):        # how-to advice names buttons, not commands
+            try:
+                return func(book, progress, *args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - a button must never show a Python traceback
+                _alert(book, describe(e)[0])
+            finally:
+                _status(book, None)
         return None
 
     return run

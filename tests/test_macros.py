@@ -110,7 +110,9 @@ def test_bad_input_gives_a_chinese_alert_and_writes_nothing():
 def test_a_missing_ledger_sheet_is_an_alert():
     book = json_book({"Sheet1": pd.DataFrame({"a": [1]})})
     macros.refresh()
-    assert "工单台账" in alerts(book)[0]
+    (message,) = alerts(book)
+    assert "工单台账" in message
+    assert "ledger_template.xlsx" in message and "jsjb " not in message    # Excel's words, not a command
 
 
 def test_an_unsaved_ledger_asks_to_be_saved(sample_book):

@@ -74,7 +74,15 @@ def _described(template: str):
 
 
 def _safe(body, *args):
-    """Run a UDF body; turn every failure into messages in the result cells (never raise)."""
+    """Run a UDF body; turn every failure into messages in the result cells (never raise). Messages
+    that say how to fix something use Excel's words (jsjb.core.howto), not the command line's."""
+    from jsjb.core.howto import door
+
+    with door("excel"):
+        return _guarded(body, *args)
+
+
+def _guarded(body, *args):
     try:
         return body(*args)
     except (ArgumentError, LedgerError) as e:
