@@ -476,3 +476,22 @@ def test_clerk_types_into_a_blank_template_then_libreoffice_saves(tmp_path):
     _at_work(again, more, insert_at=5, inserted={**more[1], S.ID: "再插入"}, delete_at=20, sort_desc=False)
     edited = again.save(tmp_path / "edited2.xlsx")
     _check(edited, tmp_path / "lo2", AS_OF, [t[S.ID] for t in more] + ["再插入"])
+
+
+# -- words for the clerk who reads the sheet -------------------------------------------------------------
+@pytest.mark.parametrize("door, present, absent", [
+    ("web", "生成通用台账", "jsjb "),          # built by the browser door: pages, never a command to type
+    ("cli", "jsjb template 新台账.xlsx --plain --from 本台账.xlsx", "生成通用台账"),
+])
+def test_the_instructions_speak_the_words_of_the_door_that_built_the_ledger(tmp_path, door, present, absent):
+    from jsjb.core import howto
+    from jsjb.io.plain_book import write_plain_from
+
+    path = tmp_path / "plain.xlsx"
+    with howto.door(door):
+        write_plain_from(path, spare=3)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    text = "\n".join(str(v) for name in (S.SHEET_HELP, SHEET_CALENDAR)
+                     for row in wb[name].iter_rows(values_only=True) for v in row if isinstance(v, str))
+    assert present in text
+    assert absent not in text

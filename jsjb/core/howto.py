@@ -42,6 +42,21 @@ ACTIONS: dict[str, dict[str, str]] = {
         "excel": "请指定要发送的月份",
         "web": "请在本页选择要发送的月份",
     },
+    "check": {
+        "cli": "运行 jsjb check 台账.xlsx",
+        "excel": "点功能区“接诉即办”选项卡的“刷新”按钮",
+        "web": "在浏览器版打开本台账后点“校验”",
+    },
+    "regenerate_plain": {
+        "cli": "用命令 jsjb template 新台账.xlsx --plain --from 本台账.xlsx",
+        "excel": "在浏览器版打开本台账后点“生成通用台账”",
+        "web": "在浏览器版打开本台账后点“生成通用台账”",
+    },
+    "reports": {
+        "cli": "用命令行（jsjb bulletin / assess / dispatch / archive / mail）或浏览器版的同名按钮",
+        "excel": "用功能区“接诉即办”选项卡的按钮，或浏览器版的同名按钮",
+        "web": "在浏览器版打开本台账后点同名按钮",
+    },
     "overwrite": {
         "cli": "或确认要覆盖时加 --force",
         "excel": "或确认要覆盖时先删除原文件",

@@ -51,6 +51,7 @@ from ..core import codes as C
 from ..core import schema as S
 from ..core.calendar import WorkCalendar, day_number
 from ..core.errors import InvalidValue, LedgerError
+from ..core.howto import how
 from ..core.ledger import parse_params
 from ..core.params import BOOL, FALSE_WORDS, LIMIT_CODES, NUMBER, PARAMETERS, TRUE_WORDS, Params, display
 from ..core.timeconv import to_timestamps
@@ -515,11 +516,11 @@ def _calendar_sheet(wb, f, until: int) -> None:
     ws.set_column(12, 12, 12)
     wb.define_name(N_COVERED, f"='{SHEET_CALENDAR}'!$M$1")
     notes = (
-        "本表由 jsjb 生成，请勿改动公式。“工作日”列：节假日表有该日则按节假日表，否则按内置安排（国务院放假调休通知），"
+        "本表由本工具生成，请勿改动公式。“工作日”列：节假日表有该日则按节假日表，否则按内置安排（国务院放假调休通知），"
         "再否则按星期（周一至周五上班）。",
         "已收录至：从2004年起连续收录到的最后一天。某年未收录（内置数据和节假日表都没有）时，需要该年日期的期限显示"
         "“缺少YYYY年节假日安排”，不会给出错误日期。每年11月前后把下一年的放假调休安排逐日录入“节假日”表即可。",
-        f"日期只到{until}年12月31日：更远的年份请重新生成本台账（jsjb template 新台账.xlsx --plain --from 本台账.xlsx）。",
+        f"日期只到{until}年12月31日：更远的年份请重新生成本台账（{how('regenerate_plain')}）。",
     )
     for k, line in enumerate(notes, start=1):
         ws.write_string(k, 11, line)
@@ -538,7 +539,7 @@ def _plain_help(params: Params, until: int, spare: int = SPARE_ROWS) -> list[str
         "2. 排序、筛选、删除行都不影响计算（每行的公式只引用本行）。一般不必插入行：新工单填在下方空行，"
         "需要按时间排列时按派单时间排序即可（空行总排在最后）。在表格中间插入行时，Excel、WPS 的表格会自动为新行"
         f"带出计算列的公式；LibreOffice 不会，插入后请选中上一行的{S.DEADLINE}到{H_DAY}各列，向下填充到新行（Ctrl+D）。",
-        "3. 预留的空行快用完时，用命令 jsjb template 新台账.xlsx --plain --from 本台账.xlsx 重新生成一份"
+        f"3. 预留的空行快用完时，{how('regenerate_plain')}，重新生成一份"
         f"（工单和其他各表原样带过去，另预留 {SPARE_ROWS:,} 行空行），或把最后一行的计算列向下填充。",
         "4. 带下拉箭头的列请从下拉选项中选择；日期时间请按“2024-03-01 09:30”格式填写（须为日期，不能是文字）。",
         "5. 必填：工单编号、派单时间、时限类型；时限类型为“法定”时须填写法定期限。",
@@ -557,18 +558,17 @@ def _plain_help(params: Params, until: int, spare: int = SPARE_ROWS) -> list[str
         f"参数表“值”列可修改，计算列立即按新值重算；“公式取值”列是公式实际使用的值（“值”为空时取默认值），"
         f"以名称 {P('materials_hours')}、{P('warning_hours')} 等引用。",
         f"统计时点（参数表J1，名称“{N_AS_OF}”）：判断状态的时刻，默认 =NOW() 即打开或重算时的当前时刻；"
-        "填入某一日期时间即按该时刻统计（如与 jsjb compute --as-of 对照）。",
+        "填入某一日期时间即按该时刻统计。",
         f"日历表：2004年至{until}年每一天是否工作日及累计工作日数，工作日按“节假日”表、内置放假安排、星期依次判断；"
         f"名称“{N_COVERED}”为已收录放假安排的最后一天。",
         "",
-        "四、通用公式版做不到的事（请用 Excel 加载项、浏览器页面 jsjb serve 或命令行）",
-        "1. 数据校验：日期写成文字、下拉值不合规等问题只在计算列显示为“数据有误”或提示文字，完整的逐行原因请运行"
-        " jsjb check 台账.xlsx。提示列不含“数据有误：……”的校验信息；填了内容却没有工单编号的行不显示计算结果，"
-        "命令行照常计算并报告缺少工单编号。",
-        "2. 节假日表中同一日期录入多次时，公式取第一行，命令行取最后一行；节假日表的日期须为日期格式。",
-        "3. 某年未收录而其后某年已收录时，公式一律视为从该年起未收录（命令行只对涉及该年的期限报错）。",
-        "4. 月通报、年度考核、日调度、归档、发送通报：用命令行（jsjb bulletin / assess / dispatch / archive / mail）"
-        "或浏览器页面（jsjb serve）。期限怎么算出来的（JSJB_EXPLAIN）需加载项。",
+        "四、通用公式版做不到的事（请用浏览器版或 Excel 加载项）",
+        "1. 数据校验：日期写成文字、下拉值不合规等问题只在计算列显示为“数据有误”或提示文字，完整的逐行原因请"
+        f"{how('check')}。提示列不含“数据有误：……”的校验信息；填了内容却没有工单编号的行不显示计算结果，"
+        "“校验”照常报告缺少工单编号。",
+        "2. 节假日表中同一日期录入多次时，公式取第一行，浏览器版和加载项取最后一行；节假日表的日期须为日期格式。",
+        "3. 某年未收录而其后某年已收录时，公式一律视为从该年起未收录（浏览器版和加载项只对涉及该年的期限报错）。",
+        f"4. 月通报、年度考核、日调度、归档、发送通报：{how('reports')}。期限怎么算出来的（JSJB_EXPLAIN）需加载项。",
         "",
         *other_sheets_help(),
     ]
