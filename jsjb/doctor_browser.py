@@ -1,6 +1,7 @@
 """``jsjb doctor``, the browser door's part (``jsjb serve``: what Linux, WPS and 信创 clerks use):
 its packages and pages, a free port, a writable output folder, a font that shows Chinese — and the
-door itself, started once on a free loopback port and asked for its home page.
+door itself, started once on a free loopback port with a small sample ledger and asked for its home
+page and one answer computed in its worker processes.
 
 Runs on every system (the browser door runs everywhere); :func:`checks` gives the steps that
 :func:`jsjb.doctor.run` runs, each returning a list of :class:`jsjb.doctor.Check`.
@@ -8,11 +9,14 @@ Runs on every system (the browser door runs everywhere); :func:`checks` gives th
 
 from __future__ import annotations
 
+import json
 import socket
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
+from pathlib import Path
 
 from .doctor import FAIL, OK, SKIPPED, Check, is_windows, reinstall_hint
 
@@ -96,32 +100,34 @@ def check_chinese_font() -> Check:
     return Check(name, OK, f"{len(families)} 种，例如 {'、'.join(shown)}")
 
 
-def check_door(timeout: float = 20.0) -> Check:
-    """Start the browser door on a free loopback port (a scratch work folder, no ledger, no
-    browser window) and fetch its home page — the templates, the static files and the server
-    together — then stop it."""
+def check_door(timeout: float = 60.0) -> Check:
+    """Start the browser door on a free loopback port (a scratch work folder, a small sample ledger,
+    no browser window), fetch its home page — the templates, the static files and the server
+    together — and one JSON answer (校验 of the sample), which runs in the door's worker processes
+    like every clerk's job; then stop it."""
+    from . import jobs
     from .web import create_app, make_server
 
     name = "浏览器版启动"
     fix = ("把本输出发给系统管理员；" + reinstall_hint())
+    rows = 50
     try:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         with tempfile.TemporaryDirectory(prefix="jsjb-doctor-") as work:
-            server = make_server(create_app(None, work_dir=work, password=None), "127.0.0.1", port)
+            ledger = Path(work) / "样例台账.xlsx"
+            jobs.sample(ledger, rows=rows, seed=1)
+            server = make_server(create_app(str(ledger), work_dir=str(Path(work) / "web"), password=None),
+                                 "127.0.0.1", port)
             thread = threading.Thread(target=server.run, daemon=True)
             t0 = time.perf_counter()
             thread.start()
             try:
-                page = ""
-                while time.perf_counter() - t0 < timeout and not page:
-                    try:
-                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-                            page = r.read().decode("utf-8", "replace")
-                    except OSError:
-                        time.sleep(0.1)
-                elapsed = time.perf_counter() - t0
+                page = _get(f"http://127.0.0.1:{port}/", t0, timeout)
+                opened = time.perf_counter() - t0
+                answer = _get(f"http://127.0.0.1:{port}/api/check", t0, timeout) if page else ""
+                answered = time.perf_counter() - t0 - opened
             finally:
                 server.should_exit = True
                 thread.join(timeout=10)
@@ -129,7 +135,32 @@ def check_door(timeout: float = 20.0) -> Check:
         return Check(name, FAIL, f"{type(e).__name__}：{e}", fix)
     if "接诉即办" not in page:
         return Check(name, FAIL, f"{timeout:g} 秒内没有打开首页", fix)
-    return Check(name, OK, f"在 127.0.0.1:{port} 上试启动，首页 {elapsed:.1f} 秒内打开")
+    try:
+        checked = json.loads(answer).get("rows")
+    except ValueError:
+        checked = None
+    if checked != rows:
+        return Check(name, FAIL, f"首页已打开，但后台计算没有结果（{_show(answer)}）", fix)
+    return Check(name, OK, f"在 127.0.0.1:{port} 上试启动：首页 {opened:.1f} 秒打开，"
+                           f"后台校验 {rows} 张样例工单 {answered:.1f} 秒完成")
+
+
+def _get(url: str, t0: float, timeout: float) -> str:
+    """The body of ``url``, retrying while the server starts, until ``timeout`` seconds after ``t0``."""
+    while time.perf_counter() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as r:
+                return r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            return e.read().decode("utf-8", "replace")
+        except OSError:
+            time.sleep(0.1)
+    return ""
+
+
+def _show(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return (text[:limit] + "…") if len(text) > limit else (text or "无应答")
 
 
 def checks(progress=None) -> list[tuple[str, object]]:

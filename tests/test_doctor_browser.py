@@ -24,9 +24,21 @@ def test_the_browser_door_is_checked_on_every_system():
         assert name in names
 
 
-def test_the_door_starts_and_shows_its_home_page():
+def test_the_door_starts_shows_its_home_page_and_computes_in_its_workers():
     c = doctor_browser.check_door()
     assert c.status == doctor.OK and "127.0.0.1:" in c.detail, c
+    assert "后台校验 50 张样例工单" in c.detail          # /api/check answered by a worker process
+
+
+def test_a_door_whose_workers_do_not_answer_fails(monkeypatch):
+    real = doctor_browser._get
+
+    def no_worker(url, t0, timeout):
+        return '{"error": "计算进程没有启动"}' if url.endswith("/api/check") else real(url, t0, timeout)
+
+    monkeypatch.setattr(doctor_browser, "_get", no_worker)
+    c = doctor_browser.check_door()
+    assert c.status == doctor.FAIL and "后台计算没有结果" in c.detail and "计算进程没有启动" in c.detail, c
 
 
 def test_a_missing_package_fails_with_the_reinstall_command(monkeypatch):
