@@ -21,6 +21,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
 
 from . import sheet_rows
 from .writer import (
@@ -65,18 +66,9 @@ def engine_name() -> str:
     return "xlsxwriter" if rust_writer() is None else "rust"
 
 
-def _column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _range(sheet: str, first_row: int, col: int, last_row: int) -> str:
     """A one-column range as a chart reference, e.g. '月通报'!$B$10:$B$17 (0-based arguments)."""
-    letter = _column_letter(col)
+    letter = xl_col_to_name(col)
     return f"'{sheet.replace(chr(39), chr(39) * 2)}'!${letter}${first_row + 1}:${letter}${last_row + 1}"
 
 

@@ -23,6 +23,7 @@ import zipfile
 from xml.etree import ElementTree
 
 import numpy as np
+from xlsxwriter.utility import xl_col_to_name
 
 _CONTROL = re.compile(r"[\x00-\x08\x0B-\x1F]")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
@@ -30,16 +31,6 @@ _NEEDS_PYTHON = r"[\x00-\x08\x0B-\x1F]|_x[0-9a-fA-F]{4}_"
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-
-
-def column_letter(col: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _escape_one(text: str) -> str:
@@ -90,7 +81,7 @@ def render(columns: list[tuple[str, object, int | None]], first_row: int) -> str
     numbers = pa.array(np.arange(first_row + 1, first_row + 1 + n).astype(str))
     cells = []
     for j, (kind, arr, style) in enumerate(columns):
-        refs = pc.binary_join_element_wise(column_letter(j), numbers, "")
+        refs = pc.binary_join_element_wise(xl_col_to_name(j), numbers, "")
         made = _text_cells(arr, refs) if kind == "text" else _number_cells(arr, refs, style)
         cells.append(pc.fill_null(made, ""))
     filled = pc.binary_join_element_wise(*cells, "")
@@ -127,7 +118,7 @@ def _insert(xml: str, rows: str, first: int, last: int, last_col: int) -> str:
     if m:                              # the list starts in column A
         right, bottom = m.group(3) or m.group(1), int(m.group(4) or m.group(2))
         width = sum((ord(ch) - 64) * 26 ** k for k, ch in enumerate(reversed(right)))
-        ref = f"A{min(int(m.group(2)), first)}:{column_letter(max(width - 1, last_col))}{max(bottom, last)}"
+        ref = f"A{min(int(m.group(2)), first)}:{xl_col_to_name(max(width - 1, last_col))}{max(bottom, last)}"
         xml = xml[:m.start()] + f'<dimension ref="{ref}"/>' + xml[m.end():]
     return xml
 
