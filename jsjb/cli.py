@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__, jobs
 from .core import clock
+from .core import schema as S
 from .core.errors import InvalidValue, LedgerError
 from .core.schema import PLAIN_SPARE_ROWS
 from .jobs.errors import describe
@@ -119,11 +120,41 @@ def cmd_template(args) -> int:
 
 def cmd_sample(args) -> int:
     r = jobs.sample(args.path, rows=args.rows, year=args.year, seed=args.seed, force=args.force,
-                    progress=_progress(args))
+                    export=args.export, export_rows=args.export_rows, progress=_progress(args))
     as_of = r.data["as_of"][:16]
-    print(f"已生成样例台账：{args.path}（{args.rows} 张工单，数据截至 {as_of.replace('T', ' ')}，"
-          f"可用 --as-of {as_of} 重现统计）")
+    if args.path:
+        print(f"已生成样例台账：{args.path}（{args.rows} 张工单，数据截至 {as_of.replace('T', ' ')}，"
+              f"可用 --as-of {as_of} 重现统计）")
+    if args.export:
+        e = r.data["export"]
+        print(f"已生成样例导出文件：{args.export}（接诉即办系统的列名和格式，{e['rows']} 行，对应同一种子的样例台账；"
+              f"含新工单 {e['new']} 张、不一致 {e['changed']} 处、缺少 {e['missing']} 张，可用 jsjb intake 试导入）")
     return 0
+
+
+def cmd_intake(args) -> int:
+    r = jobs.intake(args.export, args.ledger, out=args.out, force=args.force, progress=_progress(args))
+
+    def text():
+        d = r.data
+        yield from jobs.intake_summary(r.detail)
+        if d["unmapped"]:
+            yield f"未导入的列（台账中没有对应的列）：{'、'.join(d['unmapped'])}"
+        renamed = [f"{h}→{c}" for h, c in d["mapping"].items() if h != c]
+        if renamed:
+            yield f"列名对应：{'、'.join(renamed)}"
+        report = r.tables[jobs.INTAKE_REPORT]
+        shown = report.head(args.limit)
+        if len(shown):
+            yield ""
+            yield _table([["" if v is None else str(v) for v in row] for row in shown.itertuples(index=False)],
+                         list(report.columns))
+        if len(report) > args.limit:
+            yield f"……另有 {len(report) - args.limit} 条未显示（用 --limit、--out 或 --json 查看全部）"
+        if args.out:
+            yield (f"\n已写入：{args.out}（“{S.SHEET_TICKETS}”表为可直接粘贴到台账的新工单，"
+                   f"“核对结果”表列出每一处差异；台账未改动）")
+    return _finish(args, r, text)
 
 
 def cmd_check(args) -> int:
@@ -406,12 +437,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"与 --plain 一起用：在最后一张工单下方预留的空白行数（默认 {PLAIN_SPARE_ROWS}），"
                         "这些行已带公式、下拉选项和底色，新工单填入即自动计算")
 
-    c = command("sample", "生成虚构的样例台账（人员和企业均为虚构），同一种子结果相同", cmd_sample)
-    c.add_argument("path", metavar="PATH", help="输出文件（.xlsx）；已存在时不覆盖，除非加 --force")
+    c = command("sample", "生成虚构的样例台账（人员和企业均为虚构），同一种子结果相同；--export 另生成接诉即办系统"
+                          "样式的导出文件（供 jsjb intake 试用）", cmd_sample)
+    c.add_argument("path", nargs="?", metavar="PATH", help="输出文件（.xlsx）；已存在时不覆盖，除非加 --force")
+    c.add_argument("--export", metavar="PATH", help="同时（或只）生成接诉即办系统样式的导出文件（.xlsx 或 .csv），"
+                                                    "内容对应同一种子的样例台账")
+    c.add_argument("--export-rows", type=_positive, metavar="N", help="导出文件包含样例台账最后 N 张工单（默认 300）")
     c.add_argument("--rows", type=_positive, default=2000, metavar="N", help="工单数（默认 2000，最多 1000000）")
     c.add_argument("--year", type=_year, default=2025, metavar="YYYY", help="派单年份（默认 2025）")
     c.add_argument("--seed", type=int, default=12345, metavar="S", help="随机种子（默认 12345）")
     c.add_argument("--force", action="store_true", help="输出文件已存在时覆盖它（慎用：会替换原文件）")
+
+    c = command("intake", "导入工单：把接诉即办系统导出的工单文件与台账逐张核对——新工单、逐项不一致、台账有而导出中没有的、"
+                          "重复和无效的行；--out 写出可直接粘贴到台账的新工单和核对结果（台账不会被修改）。\n"
+                          "退出码：0 无需处理，1 有新工单或差异，2 输入有误", cmd_intake)
+    c.add_argument("export", metavar="EXPORT", help="接诉即办系统导出的文件（.xlsx、.xls 或 .csv，UTF-8 或 GBK 编码）")
+    c.add_argument("--ledger", required=True, metavar="LEDGER",
+                   help="台账工作簿（.xlsx），只读；其中的“列名对照”表（系统列名、台账列名）补充或改写内置的列名对应")
+    c.add_argument("--out", metavar="PATH",
+                   help="写出工作簿（.xlsx）：“工单台账”表为按台账列顺序排列的新工单，“核对结果”表列出每一处差异")
+    c.add_argument("--force", action="store_true", help="--out 指定的文件已存在时覆盖它（慎用）")
+    c.add_argument("--limit", type=_positive, default=30, metavar="N", help="最多显示的核对结果条数（默认 30）")
+    json_arg(c)
 
     c = command("check", "校验台账：逐行列出错误和提示；有错误时退出码为 1", cmd_check)
     ledger_arg(c)

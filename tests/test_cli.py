@@ -308,8 +308,9 @@ def test_check_names_both_enterprises_of_a_shared_short_name_and_accepts_several
 
 
 def test_a_renamed_contract_column_is_surfaced_by_every_job(tmp_path, capsys):
-    """R21: renaming 办结时间 to 办结日期 must not silently publish 解决率 0%: check errs, jobs say so."""
-    header = [("办结日期" if n == S.CLOSED else n) for n in S.INPUT_NAMES]
+    """R21: renaming 办结时间 to a name that is no synonym of it (办结日期 is one: core.headers) must not
+    silently publish 解决率 0%: check errs, jobs say so."""
+    header = [("办完的时间" if n == S.CLOSED else n) for n in S.INPUT_NAMES]
     row = full_row(**{S.ID: "A1", S.DISPATCHED: "2025-12-01 09:00", S.LIMIT_TYPE: "一般", S.ENTERPRISE: ENTERPRISE,
                       S.CLOSED: "2025-12-02 09:00"})
     ledger = write_xlsx(tmp_path / "l.xlsx", {S.SHEET_TICKETS: [header, row]})

@@ -224,9 +224,9 @@ def test_a_missing_optional_sheet_still_defaults(tmp_path):
 
 
 def test_a_renamed_contract_column_is_reported_by_check_and_every_job(tmp_path):
-    columns = [("办结日期" if c == S.CLOSED else c) for c in S.INPUT_NAMES]
+    columns = [("办完的时间" if c == S.CLOSED else c) for c in S.INPUT_NAMES]   # no synonym of 办结时间
     ticket = base_ticket(1)
-    ticket["办结日期"] = ticket.pop(S.CLOSED)
+    ticket["办完的时间"] = ticket.pop(S.CLOSED)
     p = ledger(tmp_path / "a.xlsx", [ticket], columns=columns)
     code, data = check(p)
     assert code == 1

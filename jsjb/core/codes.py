@@ -42,6 +42,7 @@ HOLIDAY_YEAR = "E_HOLIDAY_YEAR"
 # -- the sheet as a whole -----------------------------------------------------------------------
 COLUMN_MISSING = "E_COLUMN_MISSING"
 COLUMN_MISSING_WARN = "W_COLUMN_MISSING"
+COLUMN_RENAMED = "W_COLUMN_RENAMED"     # a header read as a ledger column by a synonym or the 列名对照 sheet
 
 # -- LedgerError.code of the file-level errors (LedgerFileError, exit 2) ---------------------------
 FILE = "E_FILE"                         # missing, a folder, not .xlsx, no 工单台账 sheet
@@ -49,6 +50,13 @@ FILE_DAMAGED = "E_FILE_DAMAGED"         # not a zip / workbook, damaged archive
 FILE_ENCRYPTED = "E_FILE_ENCRYPTED"     # password to open (or an old .xls renamed)
 FILE_TOO_LARGE = "E_FILE_TOO_LARGE"     # parts would unpack beyond the bounds of io/sheets.py
 SHEET_UNREADABLE = "E_SHEET_UNREADABLE"  # a sheet that is present cannot be parsed
+# -- intake of an export of the 接诉即办 system (R24, CONTRACT §6) ---------------------------------------
+HEADER_TWICE = "E_HEADER_TWICE"         # two headers name the same ledger column
+ALIAS = "E_ALIAS"                       # a row of the 列名对照 sheet cannot be used
+NO_ID_COLUMN = "E_NO_ID_COLUMN"         # no sheet of the export has a 工单编号 header
+NO_DISPATCH_COLUMN = "E_NO_DISPATCH_COLUMN"   # the export's header has no 派单时间
+EXPORT_FORMAT = "E_EXPORT_FORMAT"       # not a workbook or CSV (a web page saved as .xls, a document …)
+EXPORT_ENCODING = "E_EXPORT_ENCODING"   # a CSV in neither UTF-8 nor GBK
 
 DATE_RANGE_TEXT = f"{YEAR_MIN}年至{YEAR_MAX}年"
 # The missing-year text, in every door the same words (a cell formula of the plain ledger joins the
@@ -81,6 +89,7 @@ MESSAGES: dict[str, str] = {
     HOLIDAY_YEAR: MISSING_YEAR_HEAD + "{year}" + MISSING_YEAR_TAIL + "，请在“节假日”表录入{year}年放假调休安排",
     COLUMN_MISSING: "表头中没有“{column}”列，{needed}无法计算：请按模板恢复该列的名称",
     COLUMN_MISSING_WARN: "表头中没有“{column}”列，{needed}将视为空白：请按模板恢复该列的名称",
+    COLUMN_RENAMED: "表头“{value}”按台账的“{column}”列读取（{how}）；如不对，请在“列名对照”表中写明，或按模板改回列名",
 }
 
 # Codes of a cell whose value cannot be read at all (the door shows "not a valid date" etc.).

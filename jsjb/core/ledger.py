@@ -18,6 +18,7 @@ from .addresses import parse_addresses
 from .calendar import Override, WorkCalendar
 from .enterprises import canonical, shared_short_names
 from .errors import InvalidValue, LedgerError
+from .headers import SHEET_ALIASES, Aliases, describe_how, map_headers, parse_aliases
 from .howto import how
 from .params import Params
 from .timeconv import is_blank, problem, to_timestamps
@@ -95,6 +96,9 @@ class Ledger:
     source: str = ""
     window: Window | None = None             # None: every ticket; else a report's: only those of
                                              # :func:`in_window`, citizen text Arrow-backed (parse_tickets)
+    header: tuple[str, ...] = ()             # 工单台账's header in sheet order, input columns by their
+                                             # ledger names (intake lays the rows to paste out by it)
+    aliases: Aliases = field(default_factory=Aliases)    # the 列名对照 sheet (core.headers)
 
     @property
     def enterprise_names(self) -> list[str]:
@@ -574,11 +578,14 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: W
     if sheets.get(S.SHEET_TICKETS) is None:
         raise LedgerError(f"找不到“{S.SHEET_TICKETS}”工作表：请使用本工具的台账模板（{how('template')}）。")
     raw = sheets[S.SHEET_TICKETS]
+    aliases, alias_issues = _aliases(sheets.get(SHEET_ALIASES))
+    raw, header, renamed = _mapped(raw, aliases, source)
     missing = [c.name for c in S.INPUT_COLUMNS if c.required and c.name not in raw.columns]
     if missing:
         raise LedgerError(f"“{S.SHEET_TICKETS}”表第1行缺少必需的列：{'、'.join(missing)}。"
                           f"请核对表头文字（可参照本工具的台账模板：{how('template')}）。")
-    issues: list[Issue] = missing_columns(sheets)
+    issues: list[Issue] = missing_columns({**sheets, S.SHEET_TICKETS: raw}) + alias_issues + [
+        issue(C.COLUMN_RENAMED, 1, column, name, how=rule) for name, (column, rule) in renamed.items()]
     tickets, found = parse_tickets(raw, window=window)
     issues += found
     params = parse_params(sheets.get(S.SHEET_PARAMS))
@@ -595,4 +602,31 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: W
     issues += found
     manual, found = parse_manual(sheets.get(S.SHEET_MANUAL))
     issues += found
-    return Ledger(tickets, params, calendar, enterprises, adjustments, manual, issues, source, window)
+    return Ledger(tickets, params, calendar, enterprises, adjustments, manual, issues, source, window, header, aliases)
+
+
+def _aliases(raw: pd.DataFrame | None) -> tuple[Aliases, list[Issue]]:
+    """The 列名对照 sheet (系统列名, 台账列名) → Aliases, and an issue per row it cannot use."""
+    if raw is None or raw.empty or not {"系统列名", "台账列名"} <= set(raw.columns):
+        return Aliases(), []
+    aliases = parse_aliases(zip(raw["系统列名"].tolist(), raw["台账列名"].tolist()))
+    return aliases, [Issue(row, "台账列名", None, text, ERROR, SHEET_ALIASES, C.ALIAS) for row, text in aliases.problems]
+
+
+def _mapped(raw: pd.DataFrame, aliases: Aliases, source: str) -> tuple[pd.DataFrame, tuple[str, ...], dict]:
+    """工单台账 with its header mapped onto the ledger's columns (``core.headers``, ledger rules) —
+    the reader has done it already (``raw.attrs``); a frame from elsewhere (a button's book) is mapped
+    here. Returns the frame, the sheet's header as mapped, and {header: (column, how)} of the headers
+    read under another name."""
+    if "header" in raw.attrs:
+        renamed = {h: (c, describe_how(how)) for h, (c, how) in raw.attrs.get("renamed", {}).items()}
+        return raw, tuple(raw.attrs["header"]), renamed
+    columns = [str(c) for c in raw.columns]
+    if all(c in S.COLUMNS or c == ROW for c in columns):
+        return raw, tuple(columns), {}
+    hmap = map_headers(columns, aliases, ledger=True, where=f"{source or '台账'}的“{S.SHEET_TICKETS}”表第1行")
+    keep = sorted(hmap.columns)
+    out = raw.iloc[:, keep].copy()
+    out.columns = [hmap.columns[i] for i in keep]
+    renamed = {hmap.headers[i]: (c, describe_how(hmap.how[i])) for i, c in hmap.columns.items() if hmap.how[i] != "own"}
+    return out, tuple(hmap.columns.get(i, h) for i, h in enumerate(hmap.headers)), renamed

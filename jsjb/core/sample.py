@@ -304,3 +304,155 @@ def _manual(rng, year: int) -> pd.DataFrame:
         rows.append((year, name, float(rng.choice([4, 5])), float(rng.choice([8, 9, 10])),
                      float(rng.choice([7, 8, 9, 10])), float(rng.choice([8, 9, 10]))))
     return pd.DataFrame(rows, columns=list(S.MANUAL_COLUMNS))
+
+
+# -- a sample export of the 接诉即办 system (R24, CONTRACT §6) -------------------------------------------
+# The system's own column names (the header the intake maps), with two columns it has and the ledger
+# does not (序号, 工单状态), under group titles merged over two header rows, below a title line.
+EXPORT_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("序号", None), ("工单号", S.ID), ("工单来源", S.CHANNEL), ("诉求性质", S.REQ_TYPE), ("问题分类", S.CATEGORY),
+    ("问题描述", S.CONTENT), ("来电人", S.CALLER), ("来电号码", S.PHONE), ("事发地址", S.ADDRESS),
+    ("下派时间", S.DISPATCHED), ("承办单位", S.ENTERPRISE), ("办理时限", S.LIMIT_TYPE), ("签收时间", S.CONFIRMED),
+    ("办结时间", S.CLOSED), ("回访满意度", S.VISIT_RESULT), ("工单状态", None),
+)
+EXPORT_GROUPS = (("诉求信息", "工单来源", "事发地址"), ("办理信息", "下派时间", "回访满意度"))
+DEFAULT_EXPORT_ROWS = 300
+
+
+@dataclass
+class SampleExport:
+    """An export of the system for a sample ledger: ``rows`` of cell values in :data:`EXPORT_COLUMNS`
+    order (str, Timestamp, float serials, None; ``None`` rows are blank lines), and what was planted in
+    it against the ledger: ``new`` ids, ``changed`` (id, ledger column) pairs, ``missing`` ids (ledger
+    tickets within its span left out), ``duplicates`` ids, ``invalid`` (row index in ``rows``, reason)."""
+
+    title: str
+    header: tuple[str, ...]
+    groups: tuple[tuple[str, str, str], ...]
+    rows: list[list | None]
+    new: list[str]
+    changed: list[tuple[str, str]]
+    missing: list[str]
+    duplicates: list[str]
+    invalid: list[tuple[int, str]]
+
+
+def _spell(t: pd.Timestamp, k: int):
+    """The system's time spellings, in turn: a date cell, 2025/12/01 10:00, 2025年12月1日 10时00分,
+    an Excel serial number, 2025-12-01 10:00:00."""
+    if t is None or pd.isna(t):
+        return None
+    kind = k % 9
+    if kind == 1:
+        return f"{t:%Y/%m/%d %H:%M}"
+    if kind == 3:
+        return f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}时{t.minute:02d}分"
+    if kind == 5:
+        return round((t - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1), 10)
+    if kind == 7:
+        return f"{t:%Y-%m-%d %H:%M:%S}"
+    return t
+
+
+def export_from(sample: Sample, rows: int = DEFAULT_EXPORT_ROWS, seed: int = DEFAULT_SEED) -> SampleExport:
+    """An export of the system covering the sample ledger's last ``rows`` tickets (by 派单时间), with
+    a few of each thing R24 classifies: new tickets (dispatched after the ledger's last one), fields
+    the ledger holds otherwise (派单时间 an hour off, 办结时间, 承办企业, 回访结果, 联系电话), ledger
+    tickets the export lacks, a duplicated row, a row without 工单号 (a 合计 line), one with an
+    unreadable 下派时间, and a blank line. Also: some ids in full-width digits or with spaces, some
+    承办单位 as the 简称, the five time spellings of :func:`_spell` — none of which is a difference.
+    Deterministic for (the sample, rows, seed); fictional people only."""
+    rng = np.random.default_rng([seed, rows, 24])
+    tickets = sample.sheets[S.SHEET_TICKETS]
+    tickets = tickets.sort_values(S.DISPATCHED, kind="stable").reset_index(drop=True)
+    cut = tickets[S.DISPATCHED].iloc[max(len(tickets) - int(rows), 0)].floor("min") if len(tickets) else None
+    base = tickets[tickets[S.DISPATCHED].dt.floor("min") >= cut].reset_index(drop=True) if cut is not None else tickets
+    m = len(base)
+    names = {e[0]: e[1] for e in ENTERPRISES}
+    other = [e[0] for e in ENTERPRISES]
+
+    def pick(count: int, avoid: set[int]) -> list[int]:
+        pool = [i for i in range(1, m - 1) if i not in avoid]          # first and last keep the span
+        return sorted(int(i) for i in rng.choice(pool, size=min(count, len(pool)), replace=False)) if pool else []
+
+    used: set[int] = set()
+    missing_at = pick(max(1, m // 50), used)
+    used |= set(missing_at)
+    changed_at = pick(max(5, m // 25), used)
+    used |= set(changed_at)
+    odd_time_at = pick(1, used)
+    used |= set(odd_time_at)
+    dup_at = pick(1, used)
+
+    frame = base.copy()
+    changed: list[tuple[str, str]] = []
+    fields = (S.DISPATCHED, S.CLOSED, S.ENTERPRISE, S.VISIT_RESULT, S.PHONE)
+    for k, i in enumerate(changed_at):
+        field_ = fields[k % len(fields)]
+        tid = frame.at[i, S.ID]
+        if field_ == S.DISPATCHED:
+            frame.at[i, S.DISPATCHED] = frame.at[i, S.DISPATCHED] + pd.Timedelta(hours=1)
+        elif field_ == S.CLOSED:
+            closed = frame.at[i, S.CLOSED]
+            frame.at[i, S.CLOSED] = (frame.at[i, S.DISPATCHED] + pd.Timedelta(days=2)) if pd.isna(closed) \
+                else closed + pd.Timedelta(days=1)
+        elif field_ == S.ENTERPRISE:
+            now = frame.at[i, S.ENTERPRISE]
+            frame.at[i, S.ENTERPRISE] = next(e for e in other[int(rng.integers(0, len(other))):] + other if e != now)
+        elif field_ == S.VISIT_RESULT:
+            now = frame.at[i, S.VISIT_RESULT]
+            frame.at[i, S.VISIT_RESULT] = "基本满意" if now == "满意" else "满意"
+        else:
+            frame.at[i, S.PHONE] = "1" + str(int(rng.integers(3, 10))) + f"{int(rng.integers(0, 10**9)):09d}"
+        changed.append((tid, field_))
+
+    # new tickets: dispatched after the ledger's last one, numbered after its ids
+    n_new = max(3, m // 20)
+    last_number = len(tickets)
+    year = int(str(tickets[S.ID].iloc[0])[2:6]) if len(tickets) else DEFAULT_YEAR
+    new_rows = base.sample(n=min(n_new, m), random_state=int(rng.integers(0, 2**31))).reset_index(drop=True)
+    start = tickets[S.DISPATCHED].max() if len(tickets) else pd.Timestamp(year, 12, 31, 9)
+    new_ids = [f"DS{year}{last_number + k + 1:06d}" for k in range(len(new_rows))]
+    new_rows[S.ID] = new_ids
+    new_rows[S.DISPATCHED] = [start + pd.Timedelta(minutes=17 * (k + 1)) for k in range(len(new_rows))]
+    for c in (S.CONFIRMED, S.CLOSED, S.VISIT_RESULT):
+        new_rows[c] = None if c == S.VISIT_RESULT else pd.NaT
+
+    out_rows: list[list | None] = []
+    invalid: list[tuple[int, str]] = []
+    keep = [i for i in range(m) if i not in set(missing_at)]
+    order = [("old", i) for i in keep] + [("new", k) for k in range(len(new_rows))]
+    serial = 0
+    for pos, (kind, i) in enumerate(order):
+        r = frame.iloc[i] if kind == "old" else new_rows.iloc[i]
+        serial += 1
+        tid = str(r[S.ID])
+        if kind == "old" and pos % 37 == 5:
+            tid = tid.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})      # full-width digits
+        elif kind == "old" and pos % 41 == 9:
+            tid = f" {tid} "
+        enterprise = r[S.ENTERPRISE]
+        if enterprise is not None and pos % 5 == 2:
+            enterprise = names.get(enterprise, enterprise)                            # the 简称
+        dispatched = _spell(r[S.DISPATCHED], pos)
+        if kind == "old" and i in odd_time_at:
+            dispatched = f"{r[S.DISPATCHED].year}-13-{r[S.DISPATCHED].day:02d} 10:00"
+            invalid.append((len(out_rows), "下派时间无法识别"))
+        status = "已办结" if pd.notna(r[S.CLOSED]) else ("已退回" if pd.notna(r[S.RETURNED]) else "办理中")
+        out_rows.append([serial, tid, r[S.CHANNEL], r[S.REQ_TYPE], r[S.CATEGORY], r[S.CONTENT], r[S.CALLER],
+                         r[S.PHONE], r[S.ADDRESS], dispatched, enterprise, r[S.LIMIT_TYPE],
+                         _spell(r[S.CONFIRMED], pos + 7), r[S.CLOSED] if pd.notna(r[S.CLOSED]) else None,
+                         r[S.VISIT_RESULT], status])
+        if kind == "old" and i in dup_at:
+            again = list(out_rows[-1])
+            again[0] = None
+            out_rows.append(again)
+        if pos == len(order) // 2:
+            out_rows.append(None)                                                     # a blank line
+    out_rows.append(["合计", None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+                     f"共{serial}件"])
+    invalid.append((len(out_rows) - 1, "合计行没有工单号"))
+    first, last = base[S.DISPATCHED].min(), new_rows[S.DISPATCHED].max()
+    title = f"东胜区接诉即办系统工单导出（派单时间 {first:%Y-%m-%d} 至 {last:%Y-%m-%d}）"
+    return SampleExport(title, tuple(h for h, _ in EXPORT_COLUMNS), EXPORT_GROUPS, out_rows, new_ids, changed,
+                        [str(base.at[i, S.ID]) for i in missing_at], [str(base.at[i, S.ID]) for i in dup_at], invalid)

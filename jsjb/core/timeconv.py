@@ -2,7 +2,8 @@
 
 Accepted: Excel serial numbers (1900 date system, as int/float or numeric text), ``datetime``,
 ``date``, ``pandas.Timestamp``, ``numpy.datetime64`` and text such as ``2023-09-28 10:00``,
-``2023/9/28``, ``2023.9.28 10:00:00`` or ``2023年9月28日``. Blank cells are missing values, not
+``2023/9/28``, ``2023.9.28 10:00:00``, ``2023年9月28日``, ``2023年9月28日 10时00分`` and the 12-hour
+clock some systems export (``2023/9/28 下午 2:30``, ``2023-09-28 2:30 PM``). Blank cells are missing values, not
 errors. Everything is naive local time (Asia/Shanghai); a time zone, if given, is dropped
 after conversion to Shanghai time.
 
@@ -238,15 +239,40 @@ def _from_serials(numbers: pd.Series) -> tuple[pd.Series, pd.Series]:
     return times.astype("datetime64[ns]"), numbers.notna() & ~ok
 
 
+# A 12-hour clock as Chinese Excel/WPS and some systems export it: 下午 2:30, 上午10时, 2:30 PM.
+_MERIDIEM_BEFORE = re.compile(r"^(上午|早上|凌晨|中午|下午|晚上|AM|PM|A\.M\.|P\.M\.)\s*(.+)$", re.I)
+_MERIDIEM_AFTER = re.compile(r"^(.+?)\s*(AM|PM|A\.M\.|P\.M\.)$", re.I)
+_AFTERNOON = ("下午", "晚上", "PM", "P.M.")
+
+
 def _clock(rest: str) -> tuple[int, int, float] | None:
-    """'10:30', '10:30:05.5', '10时30分', '10点' → (h, m, s) as written (not range-checked);
+    """'10:30', '10:30:05.5', '10时30分', '10点', '下午 2:30', '2:30 PM' → (h, m, s) on the 24-hour
+    clock (not range-checked, except that a 12-hour time past 12 is impossible: hour 99);
     None when it is not a clock time at all."""
     rest = re.sub(r"(?:Z|[+-]\d\d:?\d\d)$", "", rest.strip()).strip()
+    meridiem = None
+    m = _MERIDIEM_BEFORE.match(rest)
+    if m:
+        meridiem, rest = m.group(1).upper(), m.group(2)
+    else:
+        m = _MERIDIEM_AFTER.match(rest)
+        if m:
+            rest, meridiem = m.group(1), m.group(2).upper()
     m = _CLOCK.match(rest)
     if not m:
         return None
     h, mi, sec = m.groups()
-    return int(h), int(mi or 0), float(sec or 0)
+    hour = int(h)
+    if meridiem is not None:
+        if not 0 <= hour <= 12:
+            hour = 99                                     # 下午 14:00 is no time of day
+        elif meridiem in _AFTERNOON:
+            hour = hour + 12 if hour < 12 else 12
+        elif meridiem == "中午":
+            hour = hour + 12 if hour < 11 else hour       # 中午12:30 → 12:30, 中午1点 → 13:00
+        elif hour == 12:
+            hour = 0                                      # 上午12:10 / 12:10 AM → 00:10
+    return hour, int(mi or 0), float(sec or 0)
 
 
 def _valid_clock(c: tuple[int, int, float]) -> bool:

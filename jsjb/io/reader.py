@@ -1,7 +1,8 @@
 """Reading a ledger workbook into pandas frames, by header names, and parsing it (``core.ledger``).
 
-Columns may be reordered or extra; sheets are found by name; optional sheets may be missing
-(then they default). The sheets arrive as Arrow tables from :mod:`jsjb.io.sheets` (which checks
+Columns may be reordered or extra, and named as the 接诉即办 system or an office's older ledger names
+them (工单号, 下派时间 …: ``core.headers``, the ledger's 列名对照 sheet); sheets are found by name;
+optional sheets may be missing (then they default). The sheets arrive as Arrow tables from :mod:`jsjb.io.sheets` (which checks
 the file, refuses zip bombs and may already have read it ahead); every cell is text (fastexcel
 renders dates ISO-style and numbers plainly), and the core's ``timeconv`` turns dates in any form
 Excel stores them into timestamps. Text columns stay Arrow-backed (no per-cell Python objects).
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ..core import schema as S
 from ..core.ledger import Ledger, Window, build
-from .sheets import load_tables
+from .sheets import header_info, load_tables
 
 
 def _as_pandas_str(arrow_type):
@@ -41,9 +42,17 @@ def _as_arrow_str(arrow_type):
 def read_sheets(path: str | os.PathLike, *, tickets_as_arrow: bool = False) -> dict[str, pd.DataFrame | None]:
     """The ledger's sheets as frames of text cells (None for an optional sheet that is absent).
     ``tickets_as_arrow``: the 工单台账 sheet's text as ``pd.ArrowDtype`` (see :func:`_as_arrow_str`)."""
-    return {name: (None if table is None else table.to_pandas(
-                types_mapper=_as_arrow_str if tickets_as_arrow and name == S.SHEET_TICKETS else _as_pandas_str))
-            for name, table in load_tables(path).items()}
+    out = {}
+    for name, table in load_tables(path).items():
+        if table is None:
+            out[name] = None
+            continue
+        frame = table.to_pandas(types_mapper=_as_arrow_str if tickets_as_arrow and name == S.SHEET_TICKETS
+                                else _as_pandas_str)
+        if name == S.SHEET_TICKETS:
+            frame.attrs.update(header_info(table))     # the header as mapped (core.headers), for intake
+        out[name] = frame
+    return out
 
 
 def read_ledger(path: str | os.PathLike, window: Window | None = None) -> Ledger:

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..core import codes as C
 from ..core import schema as S
 from ..core.errors import LedgerFileError
+from ..core.headers import ALIAS_COLUMNS, SHEET_ALIASES, HeaderMap, map_headers, parse_aliases
 from ..core.howto import how
 
 # Size bounds of the zip parts (uncompressed). Measured: a `jsjb sample` ledger of 100,000 rows
@@ -50,7 +51,9 @@ WANTED = {
     S.SHEET_PARAMS: ("参数", "值"),
     S.SHEET_ADJUSTMENTS: S.ADJUSTMENT_COLUMNS,
     S.SHEET_MANUAL: S.MANUAL_COLUMNS,
+    SHEET_ALIASES: ALIAS_COLUMNS,          # optional: the export's (or an older ledger's) column names
 }
+HEADER_KEY = b"jsjb.header"    # Arrow schema metadata of 工单台账: its header as mapped (JSON, see _tickets)
 
 
 def check_path(path: str | os.PathLike) -> Path:
@@ -128,17 +131,68 @@ def _sheet(reader, name: str, wanted: tuple[str, ...], file: str):
     as the lazy sheet's ``to_arrow``): measured on the 100,000-row sample, 0.69 s of CPU against
     0.85 s. Loading only the wanted columns (``use_columns``) saves nothing measurable (0.68 s):
     calamine parses every cell of the sheet either way, so the selection is done afterwards."""
+    table = _load(reader, name, file)
+    names = [str(c).strip() for c in table.column_names]
+    keep = [i for i, c in enumerate(names) if c in wanted and c not in names[:i]]
+    return table.select(keep).rename_columns([names[i] for i in keep])
+
+
+def _load(reader, name: str, file: str):
     import pyarrow as pa
 
     try:
-        table = pa.Table.from_batches([reader.load_sheet(name, dtypes="string", eager=True)])
+        return pa.Table.from_batches([reader.load_sheet(name, dtypes="string", eager=True)])
     except Exception as e:  # noqa: BLE001 - fastexcel/calamine raise their own types
         raise LedgerFileError(
             f"无法读取{file}中的“{name}”工作表：该表已损坏或内容无法解析（{type(e).__name__}）。"
             f"请在 Excel/WPS 中打开台账，检查该表后另存为 .xlsx 重试。", C.SHEET_UNREADABLE) from e
-    names = [str(c).strip() for c in table.column_names]
-    keep = [i for i, c in enumerate(names) if c in wanted and c not in names[:i]]
-    return table.select(keep).rename_columns([names[i] for i in keep])
+
+
+def _tickets(reader, aliases_table, file: str):
+    """The 工单台账 sheet with its header mapped onto the ledger's columns (``core.headers``, ledger
+    rules: the template's own names first, then the 列名对照 sheet, then the built-in synonyms — an
+    office's older ledger with 工单号, 下派时间 … reads like the template). Only the input columns are
+    kept; the header as mapped (the ledger's name, or the text as written for other columns) and what
+    was renamed or left out go into the table's schema metadata (:data:`HEADER_KEY`)."""
+    import json
+
+    table = _load(reader, S.SHEET_TICKETS, file)
+    rows = [] if aliases_table is None else list(zip(*(aliases_table.column(c).to_pylist()
+                                                        for c in ALIAS_COLUMNS if c in aliases_table.column_names)))
+    aliases = parse_aliases(rows if aliases_table is not None and aliases_table.num_columns == 2 else [])
+    headers = ["" if str(c).startswith("__UNNAMED__") else c for c in table.column_names]   # fastexcel's blank header
+    hmap: HeaderMap = map_headers(headers, aliases, ledger=True,
+                                  where=f"{file}的“{S.SHEET_TICKETS}”表第1行")
+    keep = sorted(hmap.columns)
+    table = table.select(keep).rename_columns([hmap.columns[i] for i in keep])
+    info = {"header": [hmap.columns.get(i, h) for i, h in enumerate(hmap.headers)],
+            "renamed": {hmap.headers[i]: [c, hmap.how[i]] for i, c in hmap.columns.items() if hmap.how[i] != "own"},
+            "unmapped": hmap.unmapped_names}
+    return table.replace_schema_metadata({HEADER_KEY: json.dumps(info, ensure_ascii=False).encode("utf-8")})
+
+
+def header_info(table) -> dict:
+    """What :func:`_tickets` recorded about the 工单台账 header of ``table`` (empty for other tables):
+    ``header`` (as mapped, sheet order), ``renamed`` {header: column} and ``unmapped`` [headers]."""
+    import json
+
+    meta = (table.schema.metadata or {}).get(HEADER_KEY)
+    return json.loads(meta.decode("utf-8")) if meta else {}
+
+
+# header_info of the ledgers read lately, by file identity: `template --from` lists what it could not
+# map without reading the old ledger a second time
+_HEADERS: dict[tuple, dict] = {}
+
+
+def read_header_info(path: str | os.PathLike) -> dict:
+    """:func:`header_info` of the ledger at ``path``: from its last read when the file is unchanged, else
+    read now."""
+    p = check_path(path)
+    key = _identity(p)
+    if key not in _HEADERS:
+        _read_tables(p)
+    return _HEADERS.get(key, {})
 
 
 def _read_tables(p: Path) -> dict:
@@ -148,7 +202,16 @@ def _read_tables(p: Path) -> dict:
         raise LedgerFileError(
             f"{p.name} 中没有“{S.SHEET_TICKETS}”工作表（现有：{'、'.join(reader.sheet_names)}）。"
             f"请使用本工具的台账模板（{how('template')}），或将工单所在的工作表命名为“{S.SHEET_TICKETS}”。")
-    return {name: (_sheet(reader, name, cols, p.name) if name in names else None) for name, cols in WANTED.items()}
+    aliases = _sheet(reader, SHEET_ALIASES, ALIAS_COLUMNS, p.name) if SHEET_ALIASES in names else None
+    out = {name: (_sheet(reader, name, cols, p.name) if name in names else None) for name, cols in WANTED.items()
+           if name not in (S.SHEET_TICKETS, SHEET_ALIASES)}
+    tickets = _tickets(reader, aliases, p.name)
+    key = _identity(p)
+    if key is not None:
+        if len(_HEADERS) >= 8:
+            _HEADERS.pop(next(iter(_HEADERS)))
+        _HEADERS[key] = header_info(tickets)
+    return {S.SHEET_TICKETS: tickets, **out, SHEET_ALIASES: aliases}
 
 
 # -- reading ahead ---------------------------------------------------------------------------------

@@ -144,19 +144,46 @@ def ledger_formulas() -> dict[str, str]:
     return computed_formulas()
 
 
-def sample(path, *, rows: int = 2000, year: int = 2025, seed: int = 12345, force: bool = False,
-           progress: Progress = quiet) -> JobResult:
-    """A realistic synthetic ledger (fictional people and enterprises), deterministic for a seed."""
-    from ..core.sample import generate
-    from ..io.ledger_book import write_ledger
+def sample(path=None, *, rows: int = 2000, year: int = 2025, seed: int = 12345, force: bool = False,
+           export=None, export_rows: int | None = None, progress: Progress = quiet) -> JobResult:
+    """A realistic synthetic ledger (fictional people and enterprises), deterministic for a seed; and/or
+    (``export``, .xlsx or .csv) an export of the 接诉即办 system for that same ledger, in the system's
+    style, covering its last ``export_rows`` tickets with a few of each thing intake finds (R24)."""
+    from ..core.sample import DEFAULT_EXPORT_ROWS, export_from, generate
 
-    out = _xlsx_target(path, "输出文件")
-    refuse_existing(out, "台账", force)
+    if path is None and export is None:
+        raise InvalidValue("输出文件", "", "请给出样例台账的文件名，或用 --export 给出样例导出文件的文件名")
+    out = _xlsx_target(path, "输出文件") if path is not None else None
+    target = None
+    if export is not None:
+        target = Path(export)
+        if target.suffix.lower() not in (XLSX, ".csv"):
+            raise InvalidValue("导出文件（--export）", str(export), "应以 .xlsx 或 .csv 结尾")
+        if out is not None and target.resolve() == out.resolve():
+            raise InvalidValue("导出文件（--export）", str(export), "不能与样例台账同名")
+        refuse_existing(target, "文件", force)
+    if out is not None:
+        refuse_existing(out, "台账", force)
     with Timer(progress)(f"生成样例台账（{rows} 行，{year} 年，种子 {seed}）"):
         made = generate(rows, year, seed)
-    with Timer(progress)(f"写入 {out}"):
-        write_ledger(out, made.sheets)
-    return JobResult("样例", {"path": str(out), "rows": rows, "as_of": made.as_of.isoformat()}, [out])
+    files = []
+    if out is not None:
+        from ..io.ledger_book import write_ledger
+
+        with Timer(progress)(f"写入 {out}"):
+            write_ledger(out, made.sheets)
+        files.append(out)
+    data = {"path": str(out) if out else None, "rows": rows, "as_of": made.as_of.isoformat()}
+    if target is not None:
+        from ..io.export import write_sample_export
+
+        with Timer(progress)(f"写入样例导出文件 {target}"):
+            planted = export_from(made, export_rows or DEFAULT_EXPORT_ROWS, seed)
+            write_sample_export(target, planted)
+        files.append(target)
+        data["export"] = {"path": str(target), "rows": sum(1 for r in planted.rows if r is not None),
+                          "new": len(planted.new), "changed": len(planted.changed), "missing": len(planted.missing)}
+    return JobResult("样例", data, files, detail=made)
 
 
 # -- check / compute ----------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""导入工单 (R24, CONTRACT §6): an export of the 接诉即办 system against the ledger — the new tickets as
+rows to paste, and every difference — for every door (CLI ``jsjb intake``, the 导入工单 button, the
+browser's /intake). The ledger is only read; ``out`` is a new file (or replaced with ``force``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import schema as S
+from ..core.errors import InvalidValue
+from ..core.intake import Reconciliation, locate_all, parse_export, reconcile
+from ..core.masking import mask_tickets
+from .base import JobResult, LedgerCache, Progress, Source, Timer, quiet, write_log
+from .tasks import _xlsx_target, refuse_existing
+
+JOB = "导入工单"
+NEW_SHEET = "新工单"              # the display table of the new tickets (masked)
+REPORT_SHEET = "核对结果"
+PREVIEW_COLUMNS = (S.ID, S.DISPATCHED, S.ENTERPRISE, S.LIMIT_TYPE, S.CATEGORY, S.CALLER, S.CONTENT)
+
+
+def preview(rec: Reconciliation) -> pd.DataFrame:
+    """The new tickets as the doors show them before the clerk decides (R19: masked; 诉求内容 scrubbed)."""
+    frame = rec.new.reindex(columns=[*PREVIEW_COLUMNS, S.PHONE, S.ADDRESS])
+    shown = mask_tickets(frame, [S.CONTENT])
+    return shown[list(PREVIEW_COLUMNS)].reset_index(drop=True)
+
+
+def intake(export, ledger, *, out=None, force: bool = False, progress: Progress = quiet,
+           cache: LedgerCache | None = None, name: str | None = None) -> JobResult:
+    """Read the export at ``export`` (.xlsx/.xls/.csv) and classify every row against ``ledger`` (a
+    path, a Ledger or a Source). ``out``: also write the workbook of the rows to paste (工单台账, in the
+    ledger's column order, values typed) and the 核对结果 sheet; an existing file is refused unless
+    ``force``. ``name``: the export's name in messages (an upload's original name; default its file
+    name). Exit code 0: nothing to do; 1: new tickets or differences."""
+    from ..io.export import read_grids, write_intake
+
+    export = Path(export)
+    shown_name = name or export.name
+    target = None
+    if out:
+        target = _xlsx_target(out, "输出文件", Path(ledger) if isinstance(ledger, str | Path) else None)
+        if target.resolve() == export.resolve():
+            raise InvalidValue("输出文件", str(out), "不能覆盖导出文件，请换一个文件名")
+        refuse_existing(target, "文件", force)
+    source = Source.of(ledger, progress, cache)
+    if source.path is not None and export.resolve() == source.path.resolve():
+        raise InvalidValue("导出文件", str(export), "这是台账本身：请选择从接诉即办系统导出的工单文件")
+    source.ledger.aliases.check()
+    with Timer(progress)(f"读取导出文件 {shown_name}"):
+        grids = read_grids(export)
+    sheets, notes = locate_all(grids, source.ledger.aliases, shown_name)
+    parsed = parse_export(sheets, shown_name, notes)
+    with Timer(progress)(f"核对 {len(parsed.tickets)} 行与台账 {len(source.ledger.tickets)} 张工单"):
+        rec = reconcile(parsed, source.ledger)
+    data = rec.json()
+    data["ledger"] = str(source.path or source.ledger.source or "")
+    result = JobResult(JOB, data, exit_code=0 if rec.nothing_to_do else 1, detail=rec)
+    result.tables[NEW_SHEET] = preview(rec)
+    result.tables[REPORT_SHEET] = rec.report()
+    result.notes += parsed.notes + [i.text() for i in source.ledger.sheet_issues() if i.level == "error"]
+    if target is not None:
+        with Timer(progress)(f"写入 {target}"):
+            write_intake(target, rec.paste(), result.tables[REPORT_SHEET], summary(rec))
+        result.files.append(target)
+        data["file"] = str(target)
+        c = rec.counts()
+        write_log(result, source, f"{data['span'][0] or ''}~{data['span'][1] or ''}", c["rows"],
+                  f"新工单 {c['new']} 张，不一致 {c['changed']} 处，系统导出中没有 {c['missing_in_export']} 张")
+    return result
+
+
+def summary(rec: Reconciliation) -> list[str]:
+    """The result in a few Chinese lines (the same words in the CLI, the button's question and the page)."""
+    c = rec.counts()
+    data = rec.json()
+    lines = [f"导出文件“{rec.export.source}”：{c['rows']} 行，派单时间 {_minute(data['span'][0])} 至 "
+             f"{_minute(data['span'][1])}。"]
+    lines.append(f"新工单 {c['new']} 张；不一致 {c['changed']} 处（{c['changed_tickets']} 张工单）；"
+                 f"台账中有、导出中没有 {c['missing_in_export']} 张；重复 {c['duplicates']} 个工单编号；"
+                 f"无效行 {c['invalid']} 行。")
+    if c["new"]:
+        lines.append(f"新工单应粘贴到台账“{S.SHEET_TICKETS}”表第 {rec.last_row + 1} 行起（A列）。")
+    if rec.nothing_to_do:
+        lines.append("台账与导出文件一致，无需处理。")
+    return lines
+
+
+def _minute(text: str | None) -> str:
+    return "—" if not text else text[:16].replace("T", " ")
+
+
+__all__ = ["JOB", "NEW_SHEET", "REPORT_SHEET", "intake", "preview", "summary"]
