@@ -114,6 +114,7 @@ def cmd_template(args) -> int:
     extra = f"，已从 {args.source} 复制工单和其他工作表（原台账未改动）" if r.data["from"] else ""
     if args.plain:
         extra += f"；表格内预留 {r.data['spare']:,} 行空白行，新工单填入即自动计算"
+    _notes(r)
     print(f"已生成{kind}：{args.path}{extra}")
     return 0
 
@@ -432,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--plain", action="store_true",
                    help="计算列用原生公式（WPS、LibreOffice、未装加载项的 Excel 都能计算），含“日历”表")
     c.add_argument("--from", dest="source", metavar="LEDGER",
-                   help="与 --plain 一起用：把已有台账的工单和其他工作表复制进去（原台账只读）")
+                   help="把已有台账的工单和其他工作表复制进去（原台账只读）；列名不同的（如工单号、下派时间、承办单位）"
+                        "按内置的同义列名和原台账的“列名对照”表对应，无法对应的列会列出")
     c.add_argument("--spare", type=_count, metavar="N",
                    help=f"与 --plain 一起用：在最后一张工单下方预留的空白行数（默认 {PLAIN_SPARE_ROWS}），"
                         "这些行已带公式、下拉选项和底色，新工单填入即自动计算")

@@ -141,15 +141,19 @@ def locate(grid: Grid, aliases: Aliases | None = None, source: str = "") -> Expo
     aliases = aliases or Aliases()
     rows = grid.rows
     for r in range(min(SCAN_ROWS, len(rows))):
+        single = _names(rows[r:r + 1], aliases)
+        alone = _score(single, aliases)[0]
         if r + 1 < len(rows):
             pair = _names(rows[r:r + 2], aliases)
-            count, id_at = _score(pair, aliases)
+            together, id_at = _score(pair, aliases)
             below_id = _text(rows[r + 1], id_at) if id_at is not None else ""
-            not_data = not below_id or target_of(below_id, aliases)[0] == S.ID
-            if count >= 2 and not_data and count > _score(_names(rows[r + 1:r + 2], aliases), aliases)[0]:
-                return _sheet(grid, r, r + 1, pair, aliases, source)
-        single = _names(rows[r:r + 1], aliases)
-        if _score(single, aliases)[0] >= 2:
+            if not below_id or target_of(below_id, aliases)[0] == S.ID:       # the row below is no data row
+                below = _score(_names(rows[r + 1:r + 2], aliases), aliases)[0]
+                if below >= together and below > alone:
+                    continue                                   # a title or group row: the header is below
+                if together >= 2 and together > below:
+                    return _sheet(grid, r, r + 1, pair, aliases, source)
+        if alone >= 2:
             return _sheet(grid, r, r, single, aliases, source)
     return None
 

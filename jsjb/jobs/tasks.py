@@ -112,29 +112,62 @@ def coverage_notes(ev: Evaluated) -> list[str]:
 def template(path, *, force: bool = False, plain: bool = False, source=None, spare: int | None = None,
              progress: Progress = quiet) -> JobResult:
     """A fresh ledger workbook (the add-in template, or with ``plain`` native formulas); ``source``
-    (only with ``plain``) copies an existing ledger's sheets into it — the original is only read;
+    copies an existing ledger's tickets and other sheets into it — the original is only read. The old
+    ledger may name its columns otherwise (工单号, 下派时间 …): the reader maps them as intake does
+    (``core.headers``, its 列名对照 sheet); ``data`` lists the renamed and the unmapped columns.
     ``spare`` (only with ``plain``; default ``schema.PLAIN_SPARE_ROWS``): the rows prepared for new
     tickets below the last one. ``progress`` hears of each sheet and block of rows written."""
     out = _xlsx_target(path, "输出文件")
     refuse_existing(out, "台账", force)
-    if source is not None and not plain:
-        raise InvalidValue("原台账（--from）", str(source), "只能与 --plain（通用台账）一起使用")
     if spare is not None and not plain:
         raise InvalidValue("预留空白行（--spare）", str(spare), "只能与 --plain（通用台账）一起使用")
+    if source is not None and Path(source).resolve() == out.resolve():
+        raise InvalidValue("原台账（--from）", str(source), "不能覆盖原台账，请换一个输出文件名")
+    data = {"path": str(out), "plain": plain, "from": str(source) if source else None}
+    result = JobResult("模板", data, [out])
     if plain:
         from ..io import plain_book
 
         spare = S.PLAIN_SPARE_ROWS if spare is None else spare
-        if source is not None and Path(source).resolve() == out.resolve():
-            raise InvalidValue("原台账（--from）", str(source), "不能覆盖原台账，请换一个输出文件名")
+        data["spare"] = spare
         with Timer(progress)(f"写入 {out}"):
             plain_book.write_plain_from(out, source, spare=spare, progress=progress)
-        return JobResult("模板", {"path": str(out), "plain": True, "from": str(source) if source else None,
-                                  "spare": spare}, [out])
-    from ..io.ledger_book import write_ledger
+    else:
+        from ..io.ledger_book import write_ledger
 
-    write_ledger(out)
-    return JobResult("模板", {"path": str(out), "plain": False, "from": None}, [out])
+        if source is None:
+            write_ledger(out)
+        else:
+            from ..io.plain_book import read_ledger_sheets
+
+            with Timer(progress)(f"读取原台账 {source}"):
+                sheets, params = read_ledger_sheets(source)
+            with Timer(progress)(f"写入 {out}"):
+                write_ledger(out, sheets, params=params)
+    if source is not None:
+        _mapping_notes(result, source)
+    return result
+
+
+def _mapping_notes(result: JobResult, source) -> None:
+    """What ``template --from`` did with the old ledger's 工单台账 header: the columns read under another
+    name, and those it could not map (their data is not carried over; computed columns are recomputed)."""
+    from ..io.plain_book import HELPERS
+    from ..io.sheets import read_header_info
+
+    info = read_header_info(source)
+    recomputed = set(S.COMPUTED_COLUMNS) | set(HELPERS)
+    renamed = {h: c for h, (c, _) in info.get("renamed", {}).items()}
+    unmapped = [h for h in info.get("unmapped", []) if h not in recomputed]
+    missing = [c for c in S.INPUT_NAMES if c not in set(info.get("header", []))]
+    result.data.update({"mapping": renamed, "unmapped": unmapped, "missing": missing})
+    if renamed:
+        result.notes.append("按对应的台账列读取：" + "、".join(f"{h}→{c}" for h, c in renamed.items()))
+    if unmapped:
+        result.notes.append(f"以下列无法对应到台账的列，其内容未复制：{'、'.join(unmapped)}"
+                            f"（可在原台账中添加“列名对照”表，写明系统列名和台账列名后重试）")
+    if missing:
+        result.notes.append(f"原台账没有以下列，新台账中为空：{'、'.join(missing)}")
 
 
 def ledger_formulas() -> dict[str, str]:
