@@ -24,7 +24,7 @@ from . import book_io
 TITLE = "接诉即办"
 BUTTONS = {   # ribbon label → function name
     "刷新": "refresh", "日调度": "dispatch", "月通报": "bulletin", "年度考核": "assess",
-    "归档": "archive", "发送通报": "send_bulletin", "导入节假日": "import_holidays",
+    "归档": "archive", "发送通报": "send_bulletin", "导入节假日": "import_holidays", "导入工单": "import_tickets",
 }
 LOG_SHEET = "运行记录"
 
@@ -217,6 +217,44 @@ def import_holidays(book, progress, notice_path, confirm: bool | None = None):
     book_io.append_holiday_rows(book, values)
     _alert(book, f"已追加 {len(new)} 行到“节假日”表。{result.data['year']}年的工单期限现在可以计算了。")
     return new
+
+
+PREVIEW_ROWS = 20      # new tickets listed in the question before the count
+
+
+@button
+def import_tickets(book, progress, export_path, confirm: bool | None = None):
+    """导入工单：读取接诉即办系统导出的工单文件（.xlsx、.xls、.csv），与台账逐张核对（R24），在“核对结果”表列出
+    新工单和每一处差异；确认后把新工单的输入列追加到“工单台账”表末尾——不改动已有的任何一行，差异由您逐项核实。"""
+    source = _source(book, progress)
+    result = jobs.intake(export_path, source, progress=progress)
+    rec = result.detail
+    lines = jobs.intake_summary(rec)
+    with jobs.Timer(progress)("写入“核对结果”表"):
+        book_io.write_sheet(book, jobs.INTAKE_REPORT, [[[line] for line in lines],
+                                                       book_io.frame_values(result.tables[jobs.INTAKE_REPORT])])
+    new = result.tables["新工单"]
+    if new.empty:
+        _finish(book, result, "\n".join(lines) + "\n\n没有需要追加的新工单；差异见“核对结果”表。")
+        return result.data
+    listing = "\n".join(f"{r[S.ID]}  {r[S.DISPATCHED]:%Y-%m-%d %H:%M}  {r[S.ENTERPRISE] or ''}"
+                         for r in new.head(PREVIEW_ROWS).to_dict("records"))
+    more = f"\n……共 {len(new)} 张" if len(new) > PREVIEW_ROWS else ""
+    question = ("\n".join(lines) + f"\n\n将把以下 {len(new)} 张新工单追加到“{S.SHEET_TICKETS}”表末尾"
+                f"（第 {rec.last_row + 1} 行起，只填输入列，已有的行不变）：\n\n{listing}{more}"
+                "\n\n差异见“核对结果”表，请逐项核实后手工修改。确定追加吗？")
+    if confirm is None:
+        try:
+            confirm = book.app.alert(question, title=TITLE, buttons="ok_cancel") == "ok"
+        except Exception:  # noqa: BLE001 - an engine without a dialog: never write unconfirmed
+            confirm = False
+    if not confirm:
+        return result.data
+    with jobs.Timer(progress)(f"追加 {len(new)} 张新工单"):
+        first = book_io.append_tickets(book, rec.paste(S.INPUT_NAMES), rec.last_row + 1, source.ledger.aliases)
+    _finish(book, result, f"已把 {len(new)} 张新工单追加到“{S.SHEET_TICKETS}”表第 {first} 至 {first + len(new) - 1} 行。"
+                          f"请点“刷新”重新计算期限和状态。")
+    return result.data
 
 
 def self_test(report_path) -> dict:

@@ -1,9 +1,11 @@
 """Reading the calling workbook and writing output sheets through the xlwings API.
 
-Output sheets (计算结果, 月通报, 年度考核, 日调度, 归档, 运行记录) are written; the input columns are
-never touched (R21). Two deliberate exceptions: 刷新 writes the moment into the named cell 统计时点
-and re-enters a computed column's formula where Excel did not bind it (:func:`refresh_formulas`), and
-导入节假日 appends rows to 节假日 after the clerk confirmed (:func:`append_holiday_rows`, R23).
+Output sheets (计算结果, 月通报, 年度考核, 日调度, 归档, 运行记录, 核对结果) are written; the input columns are
+never touched (R21). Three deliberate exceptions: 刷新 writes the moment into the named cell 统计时点
+and re-enters a computed column's formula where Excel did not bind it (:func:`refresh_formulas`);
+导入节假日 appends rows to 节假日 after the clerk confirmed (:func:`append_holiday_rows`, R23); and
+导入工单 appends the new tickets below the last ticket after the clerk confirmed (:func:`append_tickets`,
+R24) — into empty rows only, never over an existing one.
 Text that Excel would not keep as text — a formula start
 (R20), or what it converts on entry: "001" → 1, date-like text → a date, long digit strings → a
 rounded number, TRUE/FALSE → a boolean — is written with a leading apostrophe, Excel's text marker
@@ -19,12 +21,14 @@ import numpy as np
 import pandas as pd
 
 from jsjb.core import schema as S
+from jsjb.core.errors import LedgerError
+from jsjb.core.headers import SHEET_ALIASES, Aliases, map_headers
 from jsjb.core.ledger import Ledger, build
 from jsjb.core.masking import is_formula_like
 
 INPUT_SHEETS = (S.SHEET_TICKETS, S.SHEET_ENTERPRISES, S.SHEET_HOLIDAYS, S.SHEET_PARAMS, S.SHEET_ADJUSTMENTS,
-                S.SHEET_MANUAL)
-OUTPUT_SHEETS = ("计算结果", "月通报", "年度考核", "日调度", "归档", "运行记录")
+                S.SHEET_MANUAL, SHEET_ALIASES)
+OUTPUT_SHEETS = ("计算结果", "月通报", "年度考核", "日调度", "归档", "运行记录", "核对结果")
 
 
 def calling_book():
@@ -141,6 +145,59 @@ def append_holiday_rows(book, rows: list[list]) -> None:
         sheet.range((1, 1)).value = [list(S.HOLIDAY_COLUMNS)]
         last = 1
     sheet.range((last + 1, 1)).value = [[cell(v) for v in row] for row in rows]
+
+
+def append_tickets(book, rows: pd.DataFrame, first: int, aliases: Aliases | None = None) -> int:
+    """Write ``rows`` (the new tickets, columns by the ledger's input names) into 工单台账 from sheet row
+    ``first`` on, each column under its header (the sheet's own order; headers mapped as the reader maps
+    them), input columns only — a computed or clerk's column between them is left alone. Refuses
+    (LedgerError) when any cell of those rows, from the first to the last input column, already holds
+    something (a clerk's note too): an existing row is never changed.
+    Grows the sheet's Excel table over the new rows. Returns ``first``."""
+    sheet = book.sheets[S.SHEET_TICKETS]
+    width = sheet.used_range.last_cell.column
+    header = sheet.range((1, 1), (1, width)).options(ndim=1).value or []
+    columns = map_headers(["" if h is None else str(h) for h in header], aliases, ledger=True).columns
+    spots = sorted((j, name) for j, name in columns.items() if name in rows.columns)
+    n = len(rows)
+    if not n or not spots:
+        return first
+    last = first + n - 1
+    lo, hi = spots[0][0] + 1, spots[-1][0] + 1
+    present = sheet.range((first, lo), (last, hi)).options(ndim=2, err_to_str=True).value or []
+    taken = [(first + i, j) for i, row in enumerate(present) for j, v in enumerate(row, start=lo)
+             if v not in (None, "")]
+    if taken:
+        r, j = taken[0]
+        name = header[j - 1] if j - 1 < len(header) and header[j - 1] else f"第{j}"
+        raise LedgerError(f"“{S.SHEET_TICKETS}”表第{r}行已有内容（{name}列），新工单不会写在已有的行上："
+                          f"请检查该表末尾的行后重试。")
+    runs: list[list[tuple[int, str]]] = []
+    for j, name in spots:                         # contiguous runs of input columns: one write each
+        if runs and runs[-1][-1][0] == j - 1:
+            runs[-1].append((j, name))
+        else:
+            runs.append([(j, name)])
+    for run in runs:
+        values = [[cell(v) for v in row] for row in zip(*(rows[name].tolist() for _, name in run))]
+        sheet.range((first, run[0][0] + 1)).value = values
+    _grow_tables(sheet, last)
+    return first
+
+
+def _grow_tables(sheet, last: int) -> None:
+    """The Excel table (ListObject) of 工单台账 extended down to row ``last`` when it ends above it."""
+    try:
+        tables = list(sheet.tables)
+    except Exception:  # noqa: BLE001 - an engine without tables
+        return
+    for table in tables:
+        try:
+            rng = table.range
+            if rng.row == 1 and rng.last_cell.row < last:
+                table.resize(sheet.range((1, rng.column), (last, rng.last_cell.column)))
+        except Exception:  # noqa: BLE001 - the rows are written; a table that cannot grow is cosmetic
+            continue
 
 
 def column_letters(index: int) -> str:
