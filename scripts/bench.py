@@ -102,7 +102,18 @@ JOBS = {
     # the 公文 draft (issue #22), against the same job without it, at every size
     "bulletin --docx": (["bulletin", "{ledger}", "--month", "2025-12", "--out", "{tmp}", "--docx"], 2.0, "bulletin"),
     "assess --docx": (["assess", "{ledger}", "--year", "2025", "--out", "{tmp}", "--docx"], 3.0, "assess"),
+    # issue #25: an export of a tenth of the ledger's rows against the ledger ≤ 2× reading both
+    "intake --json": (["intake", "{export}", "--ledger", "{ledger}", "--json"], 2.0, "floor+export"),
+    "intake --out": (["intake", "{export}", "--ledger", "{ledger}", "--out", "{tmp}/i.xlsx", "--force"], 2.0,
+                     "floor+export"),
 }
+NO_AS_OF = {"intake --json", "intake --out"}
+# reading both files of an intake as fast as they can be read: the ledger's 工单台账 (fastexcel → Arrow) and
+# the export's cells (python-calamine, the reader intake uses: it reports merged cells and the sheet offset)
+FLOOR_EXPORT = ("import fastexcel, python_calamine, sys; "
+                "t = fastexcel.read_excel(sys.argv[1]).load_sheet_by_name('工单台账').to_arrow(); "
+                "b = python_calamine.CalamineWorkbook.from_path(sys.argv[2]); "
+                "print(t.num_rows, sum(len(b.get_sheet_by_name(n).to_python()) for n in b.sheet_names))")
 WARM_GOAL = 0.5          # seconds for /api/bulletin on 100,000 rows when the ledger is already parsed
 WARM = """
 import os, sys, time, tempfile
@@ -130,6 +141,15 @@ def sample(rows: int) -> Path:
         print(f"generating {path.name} (once; cached)…", file=sys.stderr, flush=True)
         subprocess.run([PY, "-m", "jsjb.cli", "sample", str(path), "--rows", str(rows), "--seed", "1", "-q"],
                        check=True)
+    return path
+
+
+def export_sample(rows: int) -> Path:
+    """The sample export of the system for the sample ledger of ``rows`` (its last tenth), cached."""
+    path = CACHE / f"sample_{rows}_export.xlsx"
+    if not path.exists():
+        subprocess.run([PY, "-m", "jsjb.cli", "sample", "--export", str(path), "--rows", str(rows), "--seed", "1",
+                        "--export-rows", str(max(rows // 10, 1)), "-q"], check=True)
     return path
 
 
@@ -220,6 +240,10 @@ def measure(sizes: list[int], jobs: list[str], runs_small: int, runs_big: int, w
         ledger = sample(n)
         with tempfile.TemporaryDirectory() as tmp:
             commands = {"floor (fastexcel)": [PY, "-c", FLOOR, str(ledger)]}
+            intake = [j for j in jobs if j in NO_AS_OF]
+            export = export_sample(n) if intake else None
+            if intake:
+                commands["floor (ledger + export)"] = [PY, "-c", FLOOR_EXPORT, str(ledger), str(export)]
             if not rust or n < 1_000_000:   # XlsxWriter's reference takes minutes at 1M
                 commands["writer reference"] = [PY, "-c", WRITER_REFERENCE, str(ledger), f"{tmp}/ref.xlsx"]
             if rust:
@@ -229,8 +253,9 @@ def measure(sizes: list[int], jobs: list[str], runs_small: int, runs_big: int, w
                     commands["writer reference (Rust, archive)"] = [PY, "-c", WRITER_REFERENCE_RUST, str(ledger),
                                                                     f"{tmp}/ref3.xlsx", "archive"]
             for job in jobs:
-                argv = [a.format(ledger=ledger, tmp=tmp) for a in JOBS[job][0]]
-                commands[job] = [PY, "-m", "jsjb", *argv, "--as-of", AS_OF, "-q"]   # the entry point: reads ahead
+                argv = [a.format(ledger=ledger, tmp=tmp, export=export) for a in JOBS[job][0]]
+                as_of = [] if job in NO_AS_OF else ["--as-of", AS_OF]
+                commands[job] = [PY, "-m", "jsjb", *argv, *as_of, "-q"]   # the entry point: reads ahead
             times = {k: [] for k in commands}
             cpus = {k: [] for k in commands}
             peaks = {k: 0.0 for k in commands}
@@ -264,9 +289,11 @@ def measure(sizes: list[int], jobs: list[str], runs_small: int, runs_big: int, w
                         goal = f"≤ {limit:g}×{ref} {'✓' if ratio <= limit else '✗'}"
                         rows_out.append((n, name, med[name], ratio, cpu_med[name], peaks[name], goal))
                         continue
-                    base = {"floor+writer": floor + writer_ref, "floor+archive writer": floor + archive_writer}.get(ref, floor)
+                    base = {"floor+writer": floor + writer_ref, "floor+archive writer": floor + archive_writer,
+                            "floor+export": med.get("floor (ledger + export)", floor)}.get(ref, floor)
                     ratio = med[name] / base
-                    reference = "读取" if ref == "floor" else ("读取+Rust写入" if rust else "读取+写入")
+                    reference = {"floor": "读取", "floor+export": "读取台账和导出文件"}.get(
+                        ref, "读取+Rust写入" if rust else "读取+写入")
                     goal = (f"≤ {limit:g}×{reference} {'✓' if ratio <= limit else '✗'}"
                             if n >= 100_000 and limit != float("inf") else "")
                     if n >= 100_000:

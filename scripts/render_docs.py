@@ -1,7 +1,7 @@
 """Render the pictures in docs/images/ (README): the ledger as Excel shows it with the add-in,
-the first page of a monthly bulletin workbook, and the first page, the first 附件 page and the last
-page (版记) of its 公文 draft —
-through LibreOffice (PDF) and pdftoppm (PNG).
+the first page of a monthly bulletin workbook, the first page, the first 附件 page and the last
+page (版记) of its 公文 draft, and the 核对结果 of an intake (``jsjb intake``) —
+through LibreOffice (PDF) and pdftoppm (PNG). ``python scripts/render_docs.py intake`` renders only the last.
 
 Documentation only, never run by the tests. Needs LibreOffice and poppler-utils
 (``apt-get install libreoffice-calc-nogui poppler-utils``).
@@ -76,7 +76,45 @@ def draft_pages(ledger: Path, month: str, as_of, work: Path, dpi: int = 60) -> N
                         str((IMAGES / name).with_suffix(""))], check=True)
 
 
+def intake_picture() -> None:
+    """docs/images/intake.png: the 核对结果 sheet of `jsjb intake` on a sample ledger and its sample export."""
+    from jsjb import jobs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ledger, export, out = work / "ledger.xlsx", work / "export.xlsx", work / "intake.xlsx"
+        jobs.sample(ledger, rows=3000, seed=8, export=export, export_rows=120)
+        jobs.intake(export, ledger, out=out)
+        wb = openpyxl.load_workbook(out)
+        del wb["工单台账"]                    # a throw-away copy for the picture: the 核对结果 sheet only
+        ws = wb["核对结果"]
+        report = [r for r in ws.iter_rows(min_row=4) if r[0].value]
+        keep, seen = set(), {}
+        for r in report:                      # the first rows of each kind, so the page shows every kind
+            kind = r[0].value
+            seen[kind] = seen.get(kind, 0) + 1
+            if seen[kind] <= 3:
+                keep.add(r[0].row)
+        for r in reversed(report):
+            if r[0].row not in keep:
+                ws.delete_rows(r[0].row)
+        ws.column_dimensions["H"].width = 40
+        for row in ws.iter_rows(min_row=4, max_row=3 + len(keep)):
+            for cell in row:
+                cell.alignment = openpyxl.styles.Alignment(wrap_text=cell.column == 8, vertical="top")
+            ws.row_dimensions[row[0].row].height = 15 * (1 + len(str(row[7].value or "")) // 22)
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        picture = work / "intake_picture.xlsx"
+        wb.save(picture)
+        to_png(picture, IMAGES / "intake.png", work, dpi=130)
+
+
 def main() -> None:
+    if sys.argv[1:] == ["intake"]:
+        intake_picture()
+        return
     from jsjb import jobs
     from jsjb.core import display, stats
     from jsjb.core.ledger import build
@@ -127,6 +165,7 @@ def main() -> None:
         to_png(bulletin, IMAGES / "bulletin.png", work)
         sample_book = write_ledger(work / "台账.xlsx", sample.sheets)
         draft_pages(sample_book, "2025-12", sample.as_of, work)
+    intake_picture()
     print(f"pictures written to {IMAGES}")
 
 

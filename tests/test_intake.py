@@ -566,3 +566,16 @@ def test_the_sample_export_is_deterministic_and_fictional(tmp_path):
     assert phones and all(len(p) == 11 for p in phones)
     assert main(["sample", "--export", str(tmp_path / "x.txt"), "-q"]) == 2
     assert main(["sample", "-q"]) == 2
+
+
+def test_the_intake_doc_lists_the_synonyms_in_force():
+    """docs/导入工单.md holds the table scripts/render_intake_doc.py renders from core.headers."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("render_intake_doc", root / "scripts" / "render_intake_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.DOC.read_text(encoding="utf-8")
+    assert module.rendered(text) == text, "run: python scripts/render_intake_doc.py"
+    assert "| 派单时间 | 下派时间、派单日期、交办时间" in text

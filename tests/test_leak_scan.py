@@ -15,6 +15,7 @@ import csv
 import email
 import io
 import ipaddress
+import json
 import re
 import unicodedata
 import zipfile
@@ -305,3 +306,68 @@ def test_masked_compute_output_has_no_address_and_scrubbed_remarks(outputs):
     assert all(r[header.index(S.ADDRESS)] in (None, "") for r in body)
     remarks = [r[header.index(S.REMARKS)] for r in body]
     assert all(isinstance(v, str) and "[地址已隐去]" in v for v in remarks)
+
+
+# -- intake (R24): the rows to paste are the ledger's own data; everything else obeys R19 ------------------
+# Decided (docs/intake.md): `jsjb intake --out` writes two sheets. 工单台账 holds the new tickets as the clerk
+# pastes them into the ledger — caller name, phone, address and text unmasked, exactly like the ledger
+# (R24: "caller data in the export is the ledger's own data"). 核对结果, the --json result (stdout), the
+# run log and every page or button view of the differences are outputs beyond the ledger: R19 applies —
+# 来话人 张**, 联系电话 138****1234, 地址 hidden, free text scrubbed. The scan below checks both halves.
+NEWCOMER = {"name": "上官飞燕", "phone": "13904779876", "address": "鄂尔多斯市东胜区纺织街88号"}
+
+
+@pytest.fixture(scope="module")
+def intake_outputs(outputs, tmp_path_factory):
+    """An export of the system for the leak ledger: every ticket with another caller name, phone and
+    address than the ledger's (so each differs and is listed), and one new ticket with its own caller."""
+    import contextlib
+
+    ledger, _, _, secrets, _ = outputs
+    base = tmp_path_factory.mktemp("intake-leak")
+    rows, _ = build_tickets()
+    header = rows[0]
+    extra = {"name": set(), "phone": set(), "address": set()}
+    export = [["工单号", "下派时间", "办理时限", "承办单位", "问题描述", "来电人", "来电号码", "事发地址"]]
+    for k, r in enumerate(rows[1:]):
+        t = dict(zip(header, r))
+        name, phone, address = f"{t[S.CALLER][0]}新{k}", f"1390477{k:04d}", f"鄂尔多斯市东胜区杭锦北路{k + 1}号"
+        extra["name"].add(name)
+        extra["phone"].add(phone)
+        extra["address"].add(address)
+        export.append([t[S.ID], t[S.DISPATCHED], t[S.LIMIT_TYPE], t[S.ENTERPRISE],
+                       f"{name}来电，电话{phone}，住{address}", name, phone, address])
+    export.append(["LKNEW", "2025-12-09 10:00", "一般", ENTERPRISES[0][0], f"{NEWCOMER['name']}反映停暖，电话"
+                   f"{NEWCOMER['phone']}", NEWCOMER["name"], NEWCOMER["phone"], NEWCOMER["address"]])
+    path = write_xlsx(base / "系统导出.xlsx", {"Sheet1": export})
+    out, log = base / "out", base / "运行记录.csv"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JSJB_LOG", str(log))
+    stdout = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(stdout):
+            code = main(["intake", str(path), "--ledger", str(ledger), "--out", str(out / "导入核对.xlsx"), "--json", "-q"])
+    finally:
+        mp.undo()
+    every = {kind: set(values) for kind, values in secrets.items()}
+    for kind, values in extra.items():
+        every[kind] |= values
+    every["name"].add(NEWCOMER["name"])
+    every["phone"].add(NEWCOMER["phone"])
+    every["address"].add(NEWCOMER["address"])
+    return out / "导入核对.xlsx", log, stdout.getvalue(), every, code
+
+
+def test_intake_rows_to_paste_hold_the_callers_data_and_nothing_else_does(intake_outputs):
+    path, log, stdout, secrets, code = intake_outputs
+    assert code == 1 and path.exists() and log.exists()
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [S.SHEET_TICKETS, "核对结果"]
+    paste = [str(v) for row in wb[S.SHEET_TICKETS].iter_rows(values_only=True) for v in row if v is not None]
+    assert {NEWCOMER["name"], NEWCOMER["phone"], NEWCOMER["address"]} <= set(paste)   # R24: unmasked, to paste
+    report = [str(v) for row in wb["核对结果"].iter_rows(values_only=True) for v in row if v is not None]
+    assert any(v == "张**" for v in report) and any(v == "137****0000" for v in report)    # listed, masked
+    leaks = scan(report, secrets, "核对结果") + scan([stdout], secrets, "--json") + scan(csv_strings(log), secrets, "log")
+    assert leaks == [], "\n".join(leaks[:40])
+    data = json.loads(stdout)
+    assert {c["field"] for c in data["changed"]} >= {S.CALLER, S.PHONE, S.ADDRESS, S.CONTENT} and data["new"] == ["LKNEW"]

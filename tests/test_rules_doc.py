@@ -103,7 +103,7 @@ def test_every_rule_id_is_explained_in_the_prose(text, rule):
 
 def test_sections_in_order(text):
     heads = re.findall(r"^## (.+)$", text, flags=re.M)
-    assert [h[:2] for h in heads] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "附："]
+    assert [h[:2] for h in heads] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、", "附："]
 
 
 def test_every_parameter_code_and_score_code_is_in_its_table(text):

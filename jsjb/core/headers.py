@@ -268,3 +268,10 @@ def known_names(column: str, aliases: Aliases | None = None) -> list[str]:
 
 def describe_how(how: str) -> str:
     return _RANK_NAMES[how]
+
+
+def synonyms_table() -> str:
+    """The built-in synonyms as a Markdown table (docs/导入工单.md is checked against it)."""
+    lines = ["| 台账列名 | 也识别为 |", "|---|---|"]
+    lines += [f"| {column} | {'、'.join(names)} |" for column, names in SYNONYMS.items()]
+    return "\n".join(lines)

@@ -231,10 +231,20 @@ _FOLD = {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF21 + i: 0x41 + i for i 
 
 def fold_ids(col: pd.Series) -> pd.Series:
     """工单编号 as compared (R24): full-width digits and letters folded to ASCII, white space trimmed
-    (the ideographic space too); None where blank. Object dtype."""
-    text = pd.Series(col, dtype=TEXT_DTYPE).str.translate(_FOLD).str.strip()
-    text = text.where(text != "")
-    return text.astype(object).where(text.notna(), None)
+    (the ideographic space too); None where blank. Object dtype. Arrow finds the few ids with a
+    full-width character; only those are translated (100,000 ids: 25 ms)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(col.astype(object).where(col.notna(), None).tolist(), type=pa.string()) if len(col) else \
+        pa.array([], type=pa.string())
+    wide = pc.fill_null(pc.match_substring_regex(arr, "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"), False)
+    values = arr.to_numpy(zero_copy_only=False).astype(object)
+    for k in np.flatnonzero(wide.to_numpy(zero_copy_only=False)):
+        values[k] = values[k].translate(_FOLD)
+    text = pc.utf8_trim(pa.array(values, type=pa.string()), " \t\r\n\u3000\u00a0")
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=col.index, dtype=object)
 
 
 def parse_export(sheets: Sequence[ExportSheet], source: str = "", notes: Sequence[str] = ()) -> Export:
@@ -467,14 +477,14 @@ def _bad_cells(issues: Sequence[Issue], *, with_sheet: bool) -> dict[str, dict]:
     return out
 
 
-def _shown(values: pd.Series, texts: pd.Series | None, kind: str) -> list:
-    """A side's values as compared and shown: the typed value as JSON, or the cell's text where it
-    could not be read."""
-    out = [_jsonable(v, kind) for v in values.tolist()]
+def _shown_at(values: pd.Series, texts: pd.Series | None, k: int, kind: str):
+    """A side's value at position ``k`` as compared and shown: the typed value as JSON, or the cell's
+    text where it could not be read."""
     if texts is not None:
-        for k in np.flatnonzero(texts.notna().to_numpy()):
-            out[k] = str(texts.iloc[k]).strip()
-    return out
+        text = texts.iloc[k]
+        if text is not None and not (isinstance(text, float) and np.isnan(text)):
+            return str(text).strip()
+    return _jsonable(values.iloc[k], kind)
 
 
 def reconcile(export: Export, ledger: Ledger, layout: Sequence[str] | None = None) -> Reconciliation:
@@ -489,8 +499,9 @@ def reconcile(export: Export, ledger: Ledger, layout: Sequence[str] | None = Non
     ids = E[S.ID]
     has_id = ids.notna().to_numpy()
     bad_time = {(i.sheet, i.row): i for i in export.issues if i.column == S.DISPATCHED}
-    keys = list(zip(E[SHEET].tolist(), E[ROW].tolist()))
-    time_bad = np.array([k in bad_time for k in keys], dtype=bool)
+    time_bad = np.zeros(n, dtype=bool)
+    if bad_time:
+        time_bad = np.array([k in bad_time for k in zip(E[SHEET].tolist(), E[ROW].tolist())], dtype=bool)
     no_time = E[S.DISPATCHED].isna().to_numpy() & ~time_bad
     invalid_mask = ~has_id | time_bad | no_time
     dup = ids.duplicated(keep="first").to_numpy() & has_id
@@ -519,27 +530,28 @@ def reconcile(export: Export, ledger: Ledger, layout: Sequence[str] | None = Non
     lside_all = L.iloc[led_rows].reset_index(drop=True) if len(led_rows) else L.iloc[:0]
     if S.ENTERPRISE in compared:
         eside_all[S.ENTERPRISE] = canonical(eside_all[S.ENTERPRISE], ledger.enterprises)
-    e_keys = pd.Series(list(zip(eside_all[SHEET], eside_all[ROW])), dtype=object)
+    e_keys = pd.Series(list(zip(eside_all[SHEET], eside_all[ROW])), dtype=object) if xraw else None
     for order, name in enumerate(compared):
         col = S.COLUMNS[name]
+        kind = col.kind if not col.vocab else S.TEXT
         e_vals, l_vals = eside_all[name], lside_all[name].reset_index(drop=True)
-        equal = _equal(col.kind if not col.vocab else S.TEXT, e_vals, l_vals)
+        equal = _equal(kind, e_vals, l_vals)
         # a cell that could not be read (either side) is compared as its text
-        e_text = e_keys.map(xraw.get(name, {})).astype(object) if name in xraw else None
-        l_text = lside_all[ROW].map(lraw.get(name, {})).astype(object) if name in lraw else None
-        e_shown = _shown(e_vals, e_text, col.kind)
-        l_shown = _shown(l_vals, l_text, col.kind)
-        if e_text is not None or l_text is not None:
-            odd = np.flatnonzero((e_text.notna().to_numpy() if e_text is not None else False)
-                                 | (l_text.notna().to_numpy() if l_text is not None else False))
-            for k in odd:
-                a, b = e_shown[k], l_shown[k]
-                equal[k] = (a is None and b is None) or (a is not None and b is not None and str(a).strip() == str(b).strip())
+        e_text = e_keys.map(xraw[name]).astype(object) if name in xraw else None
+        l_text = lside_all[ROW].map(lraw[name]).astype(object) if name in lraw else None
+        odd = np.zeros(len(equal), dtype=bool)
+        if e_text is not None:
+            odd |= e_text.notna().to_numpy()
+        if l_text is not None:
+            odd |= l_text.notna().to_numpy()
+        for k in np.flatnonzero(odd):
+            a, b = _shown_at(e_vals, e_text, k, kind), _shown_at(l_vals, l_text, k, kind)
+            equal[k] = (a is None and b is None) or (a is not None and b is not None and str(a).strip() == str(b).strip())
         differ = np.flatnonzero(~equal)
         if not len(differ):
             continue
-        ev = [e_shown[k] for k in differ]
-        lv = [l_shown[k] for k in differ]
+        ev = [_shown_at(e_vals, e_text, k, kind) for k in differ]
+        lv = [_shown_at(l_vals, l_text, k, kind) for k in differ]
         e_own = {c: eside_all[c].iloc[differ].tolist() for c in S.PERSONAL_COLUMNS}
         l_own = {c: lside_all[c].iloc[differ].tolist() for c in S.PERSONAL_COLUMNS}
         parts.append(pd.DataFrame({
@@ -572,19 +584,20 @@ def reconcile(export: Export, ledger: Ledger, layout: Sequence[str] | None = Non
     # duplicates: every later row of an id, grouped under its first
     duplicates = []
     if dup.any():
+        again = ids.duplicated(keep=False).to_numpy() & has_id
         groups: dict[str, dict] = {}
-        for k in np.flatnonzero(has_id):
-            i = ids.iloc[k]
+        for i, sheet, row in zip(ids[again].tolist(), E.loc[again, SHEET].tolist(), E.loc[again, ROW].tolist()):
             if i not in groups:
-                groups[i] = {"id": i, "sheet": E[SHEET].iloc[k], "rows": [int(E[ROW].iloc[k])]}
+                groups[i] = {"id": i, "sheet": sheet, "rows": [int(row)]}
             else:
-                groups[i]["rows"].append(int(E[ROW].iloc[k]))
-        duplicates = [g for g in groups.values() if len(g["rows"]) > 1]
+                groups[i]["rows"].append(int(row))
+        duplicates = list(groups.values())
 
     # invalid rows: no id, no usable 派单时间 (and rows with data only in unmapped columns)
     invalid = []
+    sheets_of, rows_of = E[SHEET].to_numpy(), E[ROW].to_numpy()
     for k in np.flatnonzero(invalid_mask):
-        sheet, row = E[SHEET].iloc[k], int(E[ROW].iloc[k])
+        sheet, row = sheets_of[k], int(rows_of[k])
         reasons, column = [], S.ID
         if not has_id[k]:
             reasons.append(f"缺少{S.ID}")
@@ -600,10 +613,11 @@ def reconcile(export: Export, ledger: Ledger, layout: Sequence[str] | None = Non
     order = {s.name: k for k, s in enumerate(export.sheets)}
     invalid.sort(key=lambda d: (order.get(d["sheet"], 0), d["row"]))
 
-    id_at = dict(zip(zip(E[SHEET].tolist(), E[ROW].tolist()), ids.tolist()))
+    others = [i for i in export.issues if i.column != S.DISPATCHED]
+    id_at = dict(zip(zip(E[SHEET].tolist(), E[ROW].tolist()), ids.tolist())) if others else {}
     warnings = [{"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "code": i.code,
                  "id": id_at.get((i.sheet, i.row)), "message": f"{place(export.source, i.sheet, i.row, i.column)}：{i.message}"}
-                for i in export.issues if i.column != S.DISPATCHED]
+                for i in others]
 
     new_rows = E[new].reset_index(drop=True)
     raw = export.raw.reset_index(drop=True)

@@ -262,13 +262,23 @@ def load_tables(path: str | os.PathLike) -> dict:
 
 # Commands whose positional .xlsx argument is the ledger they read (`mail` names it with --ledger);
 # an .xlsx after --out is an output, never read ahead.
-READING_COMMANDS = frozenset({"check", "compute", "bulletin", "assess", "dispatch", "archive", "holidays", "mail"})
+READING_COMMANDS = frozenset({"check", "compute", "bulletin", "assess", "dispatch", "archive", "holidays", "mail",
+                              "intake"})
+NAMED_LEDGER = frozenset({"intake"})      # commands whose ledger is only the value of --ledger
 
 
 def ledger_argument(argv: list[str]) -> str | None:
     """The ledger a command line will read, guessed before argparse runs (a wrong guess only costs
-    a read that nobody takes): the first existing .xlsx/.xlsm argument that is not an --out value."""
+    a read that nobody takes): the value of --ledger for `intake` (its first argument is the
+    system's export), else the first existing .xlsx/.xlsm argument that is not an --out value."""
     if not argv or argv[0] not in READING_COMMANDS:
+        return None
+    if argv[0] in NAMED_LEDGER:
+        for k, arg in enumerate(argv):
+            value = argv[k + 1] if arg == "--ledger" and k + 1 < len(argv) else (
+                arg.split("=", 1)[1] if arg.startswith("--ledger=") else None)
+            if value and value.lower().endswith((".xlsx", ".xlsm")) and os.path.isfile(value):
+                return value
         return None
     previous = ""
     for arg in argv[1:]:

@@ -4,6 +4,7 @@ browser's /intake). The ledger is only read; ``out`` is a new file (or replaced 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -45,12 +46,19 @@ def intake(export, ledger, *, out=None, force: bool = False, progress: Progress 
         if target.resolve() == export.resolve():
             raise InvalidValue("输出文件", str(out), "不能覆盖导出文件，请换一个文件名")
         refuse_existing(target, "文件", force)
-    source = Source.of(ledger, progress, cache)
-    if source.path is not None and export.resolve() == source.path.resolve():
+    if isinstance(ledger, str | Path) and Path(ledger).resolve() == export.resolve():
         raise InvalidValue("导出文件", str(export), "这是台账本身：请选择从接诉即办系统导出的工单文件")
+    # the export is read while the ledger is (fastexcel parses the ledger without the GIL)
+    pool = ThreadPoolExecutor(1)
+    grids_ahead = pool.submit(read_grids, export)
+    pool.shutdown(wait=False)
+    try:
+        source = Source.of(ledger, progress, cache)
+    finally:
+        if not grids_ahead.done():
+            progress(f"读取导出文件 {shown_name}…")
+        grids = grids_ahead.result()          # its own error (a bad export) comes first
     source.ledger.aliases.check()
-    with Timer(progress)(f"读取导出文件 {shown_name}"):
-        grids = read_grids(export)
     sheets, notes = locate_all(grids, source.ledger.aliases, shown_name)
     parsed = parse_export(sheets, shown_name, notes)
     with Timer(progress)(f"核对 {len(parsed.tickets)} 行与台账 {len(source.ledger.tickets)} 张工单"):
