@@ -579,3 +579,18 @@ def test_the_intake_doc_lists_the_synonyms_in_force():
     text = module.DOC.read_text(encoding="utf-8")
     assert module.rendered(text) == text, "run: python scripts/render_intake_doc.py"
     assert "| 派单时间 | 下派时间、派单日期、交办时间" in text
+
+
+def test_only_the_tickets_an_export_concerns_are_parsed_and_the_result_is_the_same(tmp_path):
+    """A file ledger parses only the rows the export's ids and 派单时间 span can concern (core.intake.
+    needed_rows); the result equals the one over the whole ledger read first (a button's or the
+    browser's ledger)."""
+    from jsjb.io.reader import read_ledger
+
+    ledger, export = tmp_path / "台账.xlsx", tmp_path / "导出.xlsx"
+    assert main(["sample", str(ledger), "--export", str(export), "--rows", "3000", "--export-rows", "200", "-q"]) == 0
+    part = jobs.intake(export, ledger)
+    whole = jobs.intake(export, jobs.Source(read_ledger(ledger), ledger))
+    assert part.data == whole.data
+    assert len(part.detail.export.tickets) > 200 and part.data["paste_at_row"] == 3002
+    assert part.data["counts"]["new"] > 0 and part.data["changed"] and part.data["missing_in_export"]

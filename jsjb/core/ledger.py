@@ -226,7 +226,7 @@ def _empty(col: S.Column, n: int) -> pd.Series:
 
 
 def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
-                  window: Window | None = None) -> tuple[pd.DataFrame, list[Issue]]:
+                  window: Window | None = None, keep: np.ndarray | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """Raw 工单台账 cells (columns named by header; missing columns allowed) → typed frame.
 
     Fully blank rows are skipped (they are not tickets); every other row is kept, with its
@@ -235,10 +235,15 @@ def parse_tickets(raw: pd.DataFrame, first_row: int = S.FIRST_DATA_ROW, *,
     of those rows) — a month's report needs a fraction of a year's ledger; and the citizen's text
     (:data:`CITIZEN_TEXT`), which a report only masks into its lists, stays Arrow-backed text (NaN
     where blank) instead of becoming Python objects (1,000,000 rows: 0.45 s).
+    ``keep``: a mask of the rows to parse at all (intake: the tickets an export can concern); the
+    others are left out before anything is parsed, the kept ones keep their Excel row numbers.
     """
     issues: list[Issue] = []
     raw = raw.reset_index(drop=True)
     rows = pd.Series(np.arange(len(raw)) + first_row, dtype=np.int64)
+    if keep is not None and not keep.all():
+        raw = raw[keep].reset_index(drop=True)
+        rows = rows[keep].reset_index(drop=True)
     if window is not None and S.DISPATCHED in raw.columns:
         # 派单时间 first, then every column of the rows kept (a blank row has no 派单时间 and is kept
         # here, to be skipped below like any blank row)
@@ -567,9 +572,10 @@ def missing_columns(sheets: dict[str, pd.DataFrame | None]) -> list[Issue]:
     return out
 
 
-def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: Window | None = None) -> Ledger:
+def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: Window | None = None,
+          keep: np.ndarray | None = None) -> Ledger:
     """Raw sheets (name → DataFrame of cells by header) → Ledger (``window``: only the tickets a
-    report over it needs, :func:`in_window`).
+    report over it needs, :func:`in_window`; ``keep``: only the rows of this mask, :func:`parse_tickets`).
 
     Raises LedgerError for what makes the whole ledger unusable (no 工单台账, a required column
     missing, a bad 参数 value); row-level problems and missing contract columns are collected
@@ -586,7 +592,7 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: W
                           f"请核对表头文字（可参照本工具的台账模板：{how('template')}）。")
     issues: list[Issue] = missing_columns({**sheets, S.SHEET_TICKETS: raw}) + alias_issues + [
         issue(C.COLUMN_RENAMED, 1, column, name, how=rule) for name, (column, rule) in renamed.items()]
-    tickets, found = parse_tickets(raw, window=window)
+    tickets, found = parse_tickets(raw, window=window, keep=keep)
     issues += found
     params = parse_params(sheets.get(S.SHEET_PARAMS))
     overrides, found = parse_holidays(sheets.get(S.SHEET_HOLIDAYS))
@@ -603,6 +609,11 @@ def build(sheets: dict[str, pd.DataFrame | None], source: str = "", *, window: W
     manual, found = parse_manual(sheets.get(S.SHEET_MANUAL))
     issues += found
     return Ledger(tickets, params, calendar, enterprises, adjustments, manual, issues, source, window, header, aliases)
+
+
+def aliases_of(sheets: dict[str, pd.DataFrame | None]) -> Aliases:
+    """The ledger's 列名对照 sheet as read (rows it cannot use are in ``problems``)."""
+    return _aliases(sheets.get(SHEET_ALIASES))[0]
 
 
 def _aliases(raw: pd.DataFrame | None) -> tuple[Aliases, list[Issue]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..allocator import tune_allocator
 from ..core import schema as S
 from ..core.errors import InvalidValue
 from ..core.intake import Reconciliation, locate_all, parse_export, reconcile
@@ -52,17 +53,22 @@ def intake(export, ledger, *, out=None, force: bool = False, progress: Progress 
     pool = ThreadPoolExecutor(1)
     grids_ahead = pool.submit(read_grids, export)
     pool.shutdown(wait=False)
+    last_row = None
     try:
-        source = Source.of(ledger, progress, cache)
+        if isinstance(ledger, str | Path) and cache is None:
+            source, parsed, last_row = _from_file(Path(ledger), grids_ahead, shown_name, progress)
+        else:
+            source = Source.of(ledger, progress, cache)
     finally:
         if not grids_ahead.done():
             progress(f"读取导出文件 {shown_name}…")
         grids = grids_ahead.result()          # its own error (a bad export) comes first
-    source.ledger.aliases.check()
-    sheets, notes = locate_all(grids, source.ledger.aliases, shown_name)
-    parsed = parse_export(sheets, shown_name, notes)
-    with Timer(progress)(f"核对 {len(parsed.tickets)} 行与台账 {len(source.ledger.tickets)} 张工单"):
-        rec = reconcile(parsed, source.ledger)
+    if last_row is None:
+        source.ledger.aliases.check()
+        sheets, notes = locate_all(grids, source.ledger.aliases, shown_name)
+        parsed = parse_export(sheets, shown_name, notes)
+    with Timer(progress)(f"核对 {len(parsed.tickets)} 行与台账"):
+        rec = reconcile(parsed, source.ledger, last_row=last_row)
     data = rec.json()
     data["ledger"] = str(source.path or source.ledger.source or "")
     result = JobResult(JOB, data, exit_code=0 if rec.nothing_to_do else 1, detail=rec)
@@ -78,6 +84,27 @@ def intake(export, ledger, *, out=None, force: bool = False, progress: Progress 
         write_log(result, source, f"{data['span'][0] or ''}~{data['span'][1] or ''}", c["rows"],
                   f"新工单 {c['new']} 张，不一致 {c['changed']} 处，系统导出中没有 {c['missing_in_export']} 张")
     return result
+
+
+def _from_file(path: Path, grids_ahead, shown_name: str, progress: Progress):
+    """The ledger file read for an intake: its sheets as read (the read started ahead when there is
+    one), the export's header mapped by its 列名对照, and of its tickets only those the export can
+    concern parsed (``core.intake.needed_rows``)."""
+    from ..core.intake import needed_rows
+    from ..core.ledger import aliases_of, build
+    from ..io.reader import read_sheets
+
+    tune_allocator(path)
+    with Timer(progress)(f"读取台账 {path}"):
+        raw = read_sheets(path, tickets_as_arrow=True)
+    aliases = aliases_of(raw)
+    aliases.check()
+    sheets, notes = locate_all(grids_ahead.result(), aliases, shown_name)
+    parsed = parse_export(sheets, shown_name, notes)
+    keep, last_row = needed_rows(raw[S.SHEET_TICKETS], parsed)
+    with Timer(progress)(f"解析台账中与导出文件有关的 {int(keep.sum())} 行"):
+        ledger = build(raw, source=str(path), keep=keep)
+    return Source(ledger, path), parsed, last_row
 
 
 def summary(rec: Reconciliation) -> list[str]:
