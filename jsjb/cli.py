@@ -373,7 +373,8 @@ def cmd_demo(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ledger_path = out / "样例台账.xlsx"
-    made = jobs.sample(ledger_path, rows=args.rows, force=True, progress=progress)
+    export = out / "系统导出样例.xlsx"
+    made = jobs.sample(ledger_path, rows=args.rows, force=True, export=export, progress=progress)
     as_of = made.data["as_of"][:16]
     r = jobs.bulletin(ledger_path, None, as_of=as_of, out_dir=out / "月通报", progress=progress)
     rep = r.detail
@@ -387,6 +388,8 @@ def cmd_demo(args) -> int:
     print(f"  {me} check {ledger_path} --as-of {as_of}")
     print(f"  {me} assess {ledger_path} --year {rep.period.start.year} --as-of {as_of}")
     print(f"  {me} dispatch {ledger_path} --as-of {as_of}")
+    print(f"  {me} intake {export} --ledger {ledger_path} --out {out / '导入核对.xlsx'} --force"
+          "   # 导入工单：与接诉即办系统的导出文件核对")
     return 0
 
 

@@ -244,9 +244,10 @@ def measure(sizes: list[int], jobs: list[str], runs_small: int, runs_big: int, w
             export = export_sample(n) if intake else None
             if intake:
                 commands["floor (ledger + export)"] = [PY, "-c", FLOOR_EXPORT, str(ledger), str(export)]
-            if not rust or n < 1_000_000:   # XlsxWriter's reference takes minutes at 1M
+            writes = any(JOBS[j][2].startswith("floor+") and JOBS[j][2] != "floor+export" for j in jobs)
+            if writes and (not rust or n < 1_000_000):   # XlsxWriter's reference takes minutes at 1M
                 commands["writer reference"] = [PY, "-c", WRITER_REFERENCE, str(ledger), f"{tmp}/ref.xlsx"]
-            if rust:
+            if rust and writes:
                 commands["writer reference (Rust)"] = [PY, "-c", WRITER_REFERENCE_RUST, str(ledger), f"{tmp}/ref2.xlsx",
                                                        "ledger"]
                 if "archive" in jobs:
@@ -276,7 +277,7 @@ def measure(sizes: list[int], jobs: list[str], runs_small: int, runs_big: int, w
             med = {k: statistics.median(v) for k, v in times.items()}
             cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
             floor = med["floor (fastexcel)"]
-            writer_ref = med["writer reference (Rust)" if rust else "writer reference"]   # the floor of the writer in use
+            writer_ref = med.get("writer reference (Rust)" if rust else "writer reference", float("nan"))  # in use
             archive_writer = med.get("writer reference (Rust, archive)", 2 * writer_ref)  # two sheets (XlsxWriter: ≈ twice)
             for name in commands:
                 goal = ""
