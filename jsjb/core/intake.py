@@ -66,7 +66,7 @@ class ExportError(LedgerError):
 
 @dataclass
 class Grid:
-    """One sheet of an export as read: cell texts (None for a blank cell), rows of any length.
+    """One sheet of an export as read: cell texts (str; None for a blank cell), rows of any length.
     ``row0`` is the sheet row (1-based) of ``rows[0]``, ``col0`` the sheet column (0-based) of
     each row's first cell."""
 
@@ -256,7 +256,8 @@ def parse_export(sheets: Sequence[ExportSheet], source: str = "", notes: Sequenc
         data = sheet.data
         filled = [k for k, row in enumerate(data) if any(v is not None and str(v).strip() for v in row)]
         rows = np.asarray(filled, dtype=np.int64) + sheet.first_row
-        raw = pd.DataFrame({c: pd.Series([_cell(data[k], j) for k in filled], dtype=TEXT_DTYPE)
+        kept = [data[k] for k in filled]
+        raw = pd.DataFrame({c: pd.Series([r[j] if j < len(r) else None for r in kept], dtype=TEXT_DTYPE)
                             for c, j in positions.items() if j is not None}, index=range(len(filled)))
         typed, found = parse_tickets(raw, first_row=0)
         kept = typed[ROW].to_numpy()
@@ -273,11 +274,6 @@ def parse_export(sheets: Sequence[ExportSheet], source: str = "", notes: Sequenc
     tickets = pd.concat(typed_parts, ignore_index=True) if typed_parts else pd.DataFrame()
     raw = pd.concat(raw_parts, ignore_index=True) if raw_parts else pd.DataFrame()
     return Export(source, list(sheets), tickets, raw, columns, issues, empty_id, list(notes))
-
-
-def _cell(row: Sequence[str | None], j: int):
-    v = row[j] if j < len(row) else None
-    return None if v is None else str(v)
 
 
 # -- 3. the comparison ------------------------------------------------------------------------------------

@@ -631,7 +631,10 @@ def _mapped(raw: pd.DataFrame, aliases: Aliases, source: str) -> tuple[pd.DataFr
     read under another name."""
     if "header" in raw.attrs:
         renamed = {h: (c, describe_how(how)) for h, (c, how) in raw.attrs.get("renamed", {}).items()}
-        return raw, tuple(raw.attrs["header"]), renamed
+        header = tuple(raw.attrs["header"])
+        raw = raw.copy(deep=False)
+        raw.attrs = {}                  # pandas copies attrs on every operation: read once, then dropped
+        return raw, header, renamed
     columns = [str(c) for c in raw.columns]
     if all(c in S.COLUMNS or c == ROW for c in columns):
         return raw, tuple(columns), {}
