@@ -19,8 +19,8 @@ from jsjb import jobs
 from jsjb.cli import main
 from jsjb.core import codes as C
 from jsjb.core import schema as S
-from jsjb.core.errors import LedgerError
-from jsjb.core.headers import HeaderConflict, map_headers, normalize, parse_aliases
+from jsjb.core.errors import HeaderConflict, LedgerError
+from jsjb.core.headers import map_headers, normalize, parse_aliases
 
 HEAT, WATER = "东胜区热力有限责任公司", "东胜区水务有限责任公司"
 LEDGER_COLUMNS = [S.ID, S.CALLER, S.PHONE, S.DISPATCHED, S.ENTERPRISE, S.LIMIT_TYPE, S.CLOSED, S.VISIT_RESULT, S.CONTENT]

@@ -8,7 +8,7 @@ Every error also has a stable ``code`` (a class attribute, the same family as ``
 
 from __future__ import annotations
 
-from .codes import HOLIDAY_YEAR, message
+from .codes import ALIAS, HEADER_TWICE, HOLIDAY_YEAR, NO_ID_COLUMN, message
 from .howto import how
 
 
@@ -87,3 +87,28 @@ class NoticeError(LedgerError):
         self.code, self.line, self.text, self.reason = code, line, text, message
         where = f"第{line}行“{_show(text.strip(), 60)}”：" if line else ""
         super().__init__(f"无法识别国务院放假通知：{where}{message}")
+
+
+class HeaderError(LedgerError):
+    """A sheet's header cannot be mapped onto the ledger's columns (``core.headers``, R24)."""
+
+    code = "E_HEADER"
+
+
+class HeaderConflict(HeaderError):
+    """Two headers of a sheet name the same ledger column; the message names both and their columns."""
+
+    code = HEADER_TWICE
+
+
+class AliasError(HeaderError):
+    """A row of the 列名对照 sheet cannot be used; the message names the row."""
+
+    code = ALIAS
+
+
+class ExportError(HeaderError):
+    """An export of the 接诉即办 system cannot be used at all: no sheet with a 工单编号 header
+    (``E_NO_ID_COLUMN``), or no 派单时间 column (``E_NO_DISPATCH_COLUMN``)."""
+
+    code = NO_ID_COLUMN

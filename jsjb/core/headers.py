@@ -28,9 +28,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from . import codes as C
 from . import schema as S
-from .errors import LedgerError
+from .errors import AliasError, HeaderConflict
 
 SHEET_ALIASES = "列名对照"
 ALIAS_COLUMNS = ("系统列名", "台账列名")
@@ -98,18 +97,6 @@ def column_letter(index: int) -> str:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
     return letters
-
-
-class HeaderConflict(LedgerError):
-    """Two headers of a sheet name the same ledger column."""
-
-    code = C.HEADER_TWICE
-
-
-class AliasError(LedgerError):
-    """A row of the 列名对照 sheet cannot be used."""
-
-    code = C.ALIAS
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ import pandas as pd
 from . import codes as C
 from . import schema as S
 from .enterprises import canonical
-from .errors import LedgerError
+from .errors import ExportError
 from .headers import SHEET_ALIASES, Aliases, HeaderMap, column_letter, known_names, map_headers, target_of
 from .ledger import ROW, Issue, Ledger, parse_tickets
 from .masking import ADDRESS_MASK, mask_name, mask_phone, scrub_texts
@@ -56,12 +56,6 @@ TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 # categories of the 核对结果 sheet
 NEW, CHANGED, MISSING, DUPLICATE, INVALID, UNREADABLE = "新工单", "不一致", "系统导出中没有", "重复", "无效行", "无法识别的值"
 REPORT_COLUMNS = ("类别", "工单编号", "字段", "台账中的值", "系统中的值", "导出文件位置", "台账行号", "说明")
-
-
-class ExportError(LedgerError):
-    """The export cannot be used at all (no sheet with a 工单编号 header, no 派单时间 column …)."""
-
-    code = C.NO_ID_COLUMN
 
 
 @dataclass
