@@ -594,3 +594,11 @@ def test_only_the_tickets_an_export_concerns_are_parsed_and_the_result_is_the_sa
     assert part.data == whole.data
     assert len(part.detail.export.tickets) > 200 and part.data["paste_at_row"] == 3002
     assert part.data["counts"]["new"] > 0 and part.data["changed"] and part.data["missing_in_export"]
+
+
+def test_a_ledger_header_mapped_twice_is_named_by_every_command(tmp_path, capsys):
+    """Two of an older ledger's columns that both stand for 来话人 (and no 来话人 column): no guess."""
+    ledger = write_xlsx(tmp_path / "旧台账.xlsx", {S.SHEET_TICKETS: [
+        [S.ID, S.DISPATCHED, S.LIMIT_TYPE, "来电人", "诉求人"], ["X1", "2025-12-01 09:00", "一般", "张三", "张三"]]})
+    code, _, err = run_json(capsys, ["check", str(ledger)])
+    assert code == 2 and "“来电人”（D列）" in err and "“诉求人”（E列）" in err and "旧台账.xlsx" in err and "第1行" in err
