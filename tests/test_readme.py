@@ -17,7 +17,7 @@ def test_the_command_block_names_every_command():
     lines = readme_block()
     commands = {line.split()[1] for line in lines}
     for name in ("sample", "template", "check", "compute", "bulletin", "assess", "dispatch", "archive", "mail",
-                 "holidays", "serve", "doctor", "demo"):
+                 "holidays", "serve", "doctor", "demo", "intake"):
         assert name in commands, name
     assert all(line.startswith("jsjb ") for line in lines)
 
@@ -27,7 +27,8 @@ def test_every_readme_command_runs_as_written(tmp_path):
     failed = [(line, code, err) for line, code, err in results if code not in OK_CODES]
     assert not failed, failed
     work = tmp_path / "工作"
-    for name in ("台账.xlsx", "空白台账.xlsx", "台账_通用.xlsx", "结果.xlsx", "结果.json", "节假日.xlsx"):
+    for name in ("台账.xlsx", "空白台账.xlsx", "台账_通用.xlsx", "结果.xlsx", "结果.json", "节假日.xlsx", "系统导出.xlsx",
+                 "导入核对.xlsx"):
         assert (work / name).stat().st_size > 0, name
     out = work / "jsjb输出"
     assert (out / "月通报_2025-12.xlsx").exists() and (out / "月通报_2025-11.pdf").exists()

@@ -1,15 +1,15 @@
 """Reading an export of the 接诉即办 system (R24, CONTRACT §6) into :class:`~jsjb.core.intake.Grid` s:
 every sheet's cells as text, with the sheet row and column of its first cell.
 
-Accepted: Excel workbooks (.xlsx, .xlsm, and .xls — the old binary format — through python-calamine,
-which reads both, and .ods), and CSV/text tables in UTF-8 (with or without BOM), UTF-16 (Excel's
-"Unicode text") or GBK/GB18030, separated by commas, tabs, semicolons or bars. The file's content
+Accepted: Excel workbooks (.xlsx, .xlsm, .xls — the old binary format — and .ods) through fastexcel
+(Rust calamine, the ledger's reader), and CSV/text tables in UTF-8 (with or without BOM), UTF-16
+(Excel's "Unicode text") or GBK/GB18030, separated by commas, tabs, semicolons or bars. The file's content
 decides, not its name: a web page saved as ``.xls`` (a common "export to Excel") is refused with the
-fix. Merged cells are filled with their value over the whole merged area (a header merged over two
-rows, a group title over several columns), so the header search sees every cell.
+fix. In an .xlsx, merged cells are filled with their value over the whole merged area (a header merged
+over two rows, a group title over several columns); elsewhere the header search does without.
 
-Cells become text as a spreadsheet shows them: whole numbers without ``.0`` (ids, phone numbers
-stored as numbers), date cells as ``YYYY-MM-DD HH:MM:SS`` (to the second), CSV cells in Excel's
+Cells become text as fastexcel renders them: whole numbers without ``.0`` (ids, phone numbers
+stored as numbers), date cells as ``YYYY-MM-DD HH:MM:SS`` (to the second); CSV cells in Excel's
 ``="…"`` text form unwrapped. The core parses the rest.
 """
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -100,34 +100,93 @@ def _check_zip(p: Path) -> None:
 
 # -- workbooks -------------------------------------------------------------------------------------------
 def _workbook(p: Path, old: bool = False) -> list[Grid]:
-    import python_calamine
+    """Every sheet as cell texts through fastexcel (Rust calamine, the ledger's reader): .xlsx, .xlsm,
+    .xls and .ods. ``skip_rows=0`` keeps the leading empty rows, so row k is sheet row k + 1; the
+    first column's ``absolute_index`` places the columns. Merged areas come from the .xlsx XML."""
+    import fastexcel
 
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(p))
-    except Exception as e:  # noqa: BLE001 - calamine raises its own error types for every bad file
+        reader = fastexcel.read_excel(str(p))
+    except Exception as e:  # noqa: BLE001 - fastexcel raises its own error types for every bad file
         if old:
             raise _refuse(p, "它是加密（设置了打开密码）的工作簿，或已损坏的旧版 .xls 文件。"
                              f"请在 Excel/WPS 中取消打开密码，{RESAVE[2:]}。", C.FILE_ENCRYPTED) from e
         raise _refuse(p, f"文件已损坏或不是有效的 Excel 工作簿（{type(e).__name__}）。{RESAVE}。", C.FILE_DAMAGED) from e
+    merges = {} if old else _xlsx_merges(p)
     grids = []
-    for name in book.sheet_names:
+    for name in reader.sheet_names:
         try:
-            sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=True)
-            start = sheet.start or (0, 0)
-            merged = sheet.merged_cell_ranges or []
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            info = sheet.available_columns()
+            col0 = info[0].absolute_index if info else 0
+            table = sheet.to_arrow() if info else None
         except Exception as e:  # noqa: BLE001
             raise LedgerFileError(f"无法读取导出文件“{p.name}”中的“{name}”工作表：该表已损坏或内容无法解析"
                                   f"（{type(e).__name__}）。{RESAVE}。", C.SHEET_UNREADABLE) from e
-        texts = [[_text(v) for v in row] for row in rows]
-        _fill_merged(texts, merged, start)
-        grids.append(Grid(str(name), texts, row0=start[0] + 1, col0=start[1]))
+        if table is None or table.num_rows == 0:
+            grids.append(Grid(str(name), [], row0=1, col0=0))
+            continue
+        columns = [col.to_pylist() for col in table.columns]
+        rows = [list(r) for r in zip(*columns)]
+        _fill_merged(rows, merges.get(str(name), ()), (0, col0))
+        grids.append(Grid(str(name), rows, row0=1, col0=col0))
     return grids
 
 
+_CELL = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
+def _cell_at(ref: str) -> tuple[int, int]:
+    """'B3' → (2, 1): 0-based row and column."""
+    m = _CELL.fullmatch(ref.replace("$", ""))
+    letters, row = m.group(1), int(m.group(2))
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return row - 1, col - 1
+
+
+def _xlsx_merges(p: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """The merged areas of each sheet of an .xlsx (``<mergeCell ref="B3:F3"/>``), 0-based corners;
+    empty for a package that is not laid out as Excel's (an .ods) or cannot be read."""
+    from xml.sax.saxutils import unescape
+
+    out: dict[str, list] = {}
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names:
+                return out
+            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") \
+                if "xl/_rels/workbook.xml.rels" in names else ""
+            targets = {m.group(1): m.group(2) for m in re.finditer(
+                r'<Relationship\b[^>]*?\bId="([^"]+)"[^>]*?\bTarget="([^"]+)"', rels)}
+            targets.update({m.group(2): m.group(1) for m in re.finditer(
+                r'<Relationship\b[^>]*?\bTarget="([^"]+)"[^>]*?\bId="([^"]+)"', rels)})
+            for m in re.finditer(r'<sheet\b([^>]*)/?>', book):
+                attrs = m.group(1)
+                name = re.search(r'\bname="([^"]*)"', attrs)
+                rid = re.search(r'\br:id="([^"]*)"', attrs) or re.search(r'\b\w+:id="([^"]*)"', attrs)
+                if not name or not rid or rid.group(1) not in targets:
+                    continue
+                target = targets[rid.group(1)].lstrip("/")
+                part = target if target.startswith("xl/") else f"xl/{target}"
+                if part not in names:
+                    continue
+                xml = z.read(part).decode("utf-8", "replace")
+                areas = [tuple(_cell_at(c) for c in ref.split(":")) for ref in
+                         re.findall(r'<mergeCell\b[^>]*\bref="([A-Z$]+\d+:[A-Z$]+\d+)"', xml)]
+                if areas:
+                    out[unescape(name.group(1), {"&quot;": '"', "&apos;": "'"})] = areas
+    except (OSError, KeyError, zipfile.BadZipFile, AttributeError):
+        return {}
+    return out
+
+
 def _fill_merged(rows: list[list[str | None]], merged, start: tuple[int, int]) -> None:
-    """Give every cell of a merged area its top-left cell's value (only the first rows a header can
-    be in are worth it, and a data area merged over many rows gets its value on each row)."""
+    """Give every cell of a merged area its top-left cell's value (a header merged over two rows, a
+    group title over several columns, an 承办单位 merged over the rows of its tickets)."""
     r0, c0 = start
     for (top, left), (bottom, right) in merged:
         t, l_ = top - r0, left - c0
@@ -143,31 +202,6 @@ def _fill_merged(rows: list[list[str | None]], merged, start: tuple[int, int]) -
             for c in range(l_, right - c0 + 1):
                 if row[c] is None:
                     row[c] = value
-
-
-def _text(v) -> str | None:
-    """One cell as the text a spreadsheet shows (see the module docstring); None when blank."""
-    if v is None or v == "":
-        return None
-    kind = type(v)
-    if kind is str:
-        return v
-    if kind is float:
-        if v.is_integer() and abs(v) < 1e16:
-            return str(int(v))
-        return repr(v)
-    if kind is bool:
-        return "TRUE" if v else "FALSE"
-    if kind is int:
-        return str(v)
-    if isinstance(v, dt.datetime):
-        v = v + dt.timedelta(microseconds=500_000)          # to the nearest second (serial rounding)
-        return v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, dt.time):
-        return v.strftime("%H:%M:%S")
-    return str(v)
 
 
 # -- CSV -------------------------------------------------------------------------------------------------
