@@ -331,8 +331,8 @@ def test_nothing_to_do_exits_0(ledger, tmp_path, capsys):
         ["A007", "2025-12-05 11:00", f"  {HEAT} ", " 杨文静"],
         ["A008", "2025/12/5 10:00", "水务公司", "黄志文"]]})
     code, data, err = run_json(capsys, ["intake", str(export), "--ledger", str(ledger), "--json"])
-    assert code == 0 and data["counts"] == {"rows": 2, "new": 0, "changed": 0, "changed_tickets": 0,
-                                            "missing_in_export": 0, "duplicates": 0, "invalid": 0}
+    assert code == 0 and data["counts"] == {"rows": 2, "new": 0, "matched": 2, "repeated": 0, "invalid": 0, "changed": 0,
+                                            "changed_tickets": 0, "missing_in_export": 0, "duplicates": 0}
     assert main(["intake", str(export), "--ledger", str(ledger), "-q"]) == 0
     assert "台账与导出文件一致，无需处理" in capsys.readouterr().out
 
@@ -343,6 +343,7 @@ def test_the_text_output_names_the_counts(ledger, tmp_path, capsys):
     assert main(["intake", str(export), "--ledger", str(ledger), "-q"]) == 1
     out = capsys.readouterr().out
     assert "新工单 1 张" in out and "不一致 2 处" in out and "导出中没有 1 张" in out and "无效行 3 行" in out
+    assert "台账中已有 5 张" in out and "多出 1 行" in out        # r1–r5: A001 A002 A003 A007 A008; r7 repeats A002
     assert "台账“工单台账”表第 10 行起" in out                     # 8 tickets: header + rows 2–9
 
 
@@ -602,3 +603,31 @@ def test_a_ledger_header_mapped_twice_is_named_by_every_command(tmp_path, capsys
         [S.ID, S.DISPATCHED, S.LIMIT_TYPE, "来电人", "诉求人"], ["X1", "2025-12-01 09:00", "一般", "张三", "张三"]]})
     code, _, err = run_json(capsys, ["check", str(ledger)])
     assert code == 2 and "“来电人”（D列）" in err and "“诉求人”（E列）" in err and "旧台账.xlsx" in err and "第1行" in err
+
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELLS = st.one_of(st.none(), st.sampled_from(["工单号", "下派时间", "承办单位", "来电人", "A001", "2025-12-01 09:00",
+                                              "2025/13/45", "=1+1", "", "　", "合计", "Ａ００１", "45992.5"]),
+                  st.text(max_size=8))
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELLS, max_size=6), max_size=8))
+def test_any_csv_is_read_or_refused_in_chinese(rows, ledger, tmp_path_factory):
+    """Whatever a CSV holds, intake classifies it or refuses it with a LedgerError — never a traceback."""
+    path = tmp_path_factory.mktemp("fuzz") / "导出.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["" if v is None else v for v in r] for r in rows])
+    try:
+        r = jobs.intake(path, ledger)
+    except LedgerError as e:
+        assert str(e) and "Traceback" not in str(e)
+        return
+    c = r.data["counts"]
+    blank = sum(1 for row in rows if not any(v and v.strip() for v in row))
+    header = 1 if r.data["sheets"] else 0
+    assert c["new"] + c["matched"] + c["repeated"] + c["invalid"] == c["rows"]     # every row, once
+    assert c["rows"] <= len(rows) - blank - header or not r.data["sheets"]

@@ -311,15 +311,20 @@ class Reconciliation:
     span: tuple[pd.Timestamp | None, pd.Timestamp | None]
     layout: tuple[str, ...] = ()
     last_row: int = 1
+    matched: int = 0            # first valid rows of ids the ledger holds
+    repeated: int = 0           # later rows of duplicated ids (not invalid themselves)
 
     @property
     def nothing_to_do(self) -> bool:
         return not (len(self.new) or len(self.changed) or len(self.missing) or self.duplicates or self.invalid)
 
     def counts(self) -> dict[str, int]:
+        """How many of each; every row of the export is in exactly one of ``new``, ``matched`` (an id the
+        ledger holds), ``repeated`` (a later row of a duplicated id) and ``invalid``: they add up to ``rows``."""
         return {"rows": len(self.export.tickets) + len(self.export.empty_id), "new": len(self.new),
+                "matched": self.matched, "repeated": self.repeated, "invalid": len(self.invalid),
                 "changed": len(self.changed), "changed_tickets": int(self.changed["id"].nunique()) if len(self.changed) else 0,
-                "missing_in_export": len(self.missing), "duplicates": len(self.duplicates), "invalid": len(self.invalid)}
+                "missing_in_export": len(self.missing), "duplicates": len(self.duplicates)}
 
     def json(self) -> dict:
         """CONTRACT §6 (keys fixed; the rest are extra)."""
@@ -649,4 +654,4 @@ def reconcile(export: Export, ledger: Ledger, layout: Sequence[str] | None = Non
     if last_row is None:
         last_row = int(L[ROW].max()) if len(L) else 1
     return Reconciliation(export, new_rows, new_raw, changed, missing, duplicates, invalid, warnings, compared,
-                          span, layout, last_row)
+                          span, layout, last_row, int(both.sum()), int((dup & ~invalid_mask).sum()))

@@ -113,9 +113,9 @@ def summary(rec: Reconciliation) -> list[str]:
     data = rec.json()
     lines = [f"导出文件“{rec.export.source}”：{c['rows']} 行，派单时间 {_minute(data['span'][0])} 至 "
              f"{_minute(data['span'][1])}。"]
-    lines.append(f"新工单 {c['new']} 张；不一致 {c['changed']} 处（{c['changed_tickets']} 张工单）；"
-                 f"台账中有、导出中没有 {c['missing_in_export']} 张；重复 {c['duplicates']} 个工单编号；"
-                 f"无效行 {c['invalid']} 行。")
+    lines.append(f"新工单 {c['new']} 张；台账中已有 {c['matched']} 张，其中不一致 {c['changed']} 处（{c['changed_tickets']} 张"
+                 f"工单）；重复 {c['duplicates']} 个工单编号（多出 {c['repeated']} 行）；无效行 {c['invalid']} 行；"
+                 f"台账中有、导出中没有 {c['missing_in_export']} 张。")
     if c["new"]:
         lines.append(f"新工单应粘贴到台账“{S.SHEET_TICKETS}”表第 {rec.last_row + 1} 行起（A列）。")
     if rec.nothing_to_do:
