@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..io.runlog import HEADER as LOG_HEADER
 from .base import OUTPUT_FOLDER, Evaluated, JobResult, LedgerCache, Progress, Source, Timer, evaluate, load, now, quiet
 from .calendar import holidays, notice
+from .intake import NEW_SHEET as INTAKE_NEW
 from .intake import REPORT_SHEET as INTAKE_REPORT
 from .intake import intake
 from .intake import summary as intake_summary
@@ -38,7 +39,7 @@ __all__ = [
     "ARCHIVE_FILE", "Evaluated", "JobResult", "LOG_HEADER", "LedgerCache", "OUTPUT_FOLDER", "Progress",
     "Source", "Timer", "archive", "assess", "bulletin", "check", "check_json", "compute", "compute_json",
     "computed_frame", "dispatch", "evaluate", "flag_counts", "holidays",
-    "intake", "INTAKE_REPORT", "intake_summary", "last_complete_month",
+    "intake", "INTAKE_NEW", "INTAKE_REPORT", "intake_summary", "last_complete_month",
     "last_complete_year", "ledger_formulas", "monthly_trend", "load", "mail", "mail_plan", "mail_settings", "notice", "now",
     "quiet", "report_json", "sample", "status_counts", "template",
 ]

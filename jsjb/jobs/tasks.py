@@ -185,15 +185,15 @@ def sample(path=None, *, rows: int = 2000, year: int = 2025, seed: int = 12345, 
     from ..core.sample import DEFAULT_EXPORT_ROWS, export_from, generate
 
     if path is None and export is None:
-        raise InvalidValue("输出文件", "", "请给出样例台账的文件名，或用 --export 给出样例导出文件的文件名")
+        raise InvalidValue("输出文件", "", "请给出样例台账的文件名，或样例导出文件的文件名（或两者都给）")
     out = _xlsx_target(path, "输出文件") if path is not None else None
     target = None
     if export is not None:
         target = Path(export)
         if target.suffix.lower() not in (XLSX, ".csv"):
-            raise InvalidValue("导出文件（--export）", str(export), "应以 .xlsx 或 .csv 结尾")
+            raise InvalidValue("样例导出文件", str(export), "应以 .xlsx 或 .csv 结尾")
         if out is not None and target.resolve() == out.resolve():
-            raise InvalidValue("导出文件（--export）", str(export), "不能与样例台账同名")
+            raise InvalidValue("样例导出文件", str(export), "不能与样例台账同名")
         refuse_existing(target, "文件", force)
     if out is not None:
         refuse_existing(out, "台账", force)

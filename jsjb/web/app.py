@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import sys
 import tempfile
@@ -45,7 +46,16 @@ from . import default_work_dir, render
 from . import kinds as K
 from .jobqueue import Busy, Job, JobQueue
 from .wording import Scrubber
-from .workspace import SESSION_COOKIE, WORKSPACE_COOKIE, WORKSPACE_DAYS, LedgerEntry, Registry, Session, safe_upload_name
+from .workspace import (
+    SESSION_COOKIE,
+    WORKSPACE_COOKIE,
+    WORKSPACE_DAYS,
+    LedgerEntry,
+    Registry,
+    Session,
+    safe_stem,
+    safe_upload_name,
+)
 
 HERE = Path(__file__).parent
 ZIP_MAGIC = b"PK\x03\x04"
@@ -228,15 +238,13 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         return page(request, "home.html", message=message, values=K.form_values(request.query_params),
                     jobs=my_jobs(request))
 
-    async def upload(request: Request):
-        length = request.headers.get("content-length")
+    async def uploaded(request: Request, field: str, too_big: str, missing: str):
+        """The one file of an upload form (``field``), read within the size limit, and the form's token
+        checked: ``(filename, data, form, None)``, or ``(None, None, None, (status, message))``."""
         limit = max_upload
-        too_big = f"文件太大：最大允许 {limit / 1024 / 1024:g} MB。请把台账按年份拆分，或请管理员调大上传大小上限。"
-
-        def refuse(code: int, message: str) -> Response:
-            return page(request, "home.html", code, error=message, values=K.form_values({}), jobs=my_jobs(request))
+        length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > limit + 1024 * 1024 * 4:
-            return refuse(413, too_big)
+            return None, None, None, (413, too_big)
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=registry.work_dir)
         size, over = 0, False
         async for chunk in request.stream():
@@ -247,7 +255,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             spool.write(chunk)
         if over:
             spool.close()
-            return refuse(413, too_big)
+            return None, None, None, (413, too_big)
         spool.seek(0)
 
         async def body():
@@ -257,22 +265,32 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=10).parse()
         except Exception:  # noqa: BLE001 - a malformed upload is the browser's problem, told simply
             spool.close()
-            return refuse(400, "上传的内容无法识别，请重新选择文件。")
+            return None, None, None, (400, "上传的内容无法识别，请重新选择文件。")
         spool.close()
         if not hmac.compare_digest(str(form.get("csrf", "")), request.state.session.csrf):
-            return refuse(403, "页面已过期，请刷新页面后重新选择文件。")
-        f = form.get("ledger")
+            return None, None, None, (403, "页面已过期，请刷新页面后重新选择文件。")
+        f = form.get(field)
         if not isinstance(f, UploadFile) or not f.filename:
-            return refuse(400, "请先选择台账文件（.xlsx）。")
+            return None, None, None, (400, missing)
         data = await f.read()
         await form.close()
         if len(data) > limit:
-            return refuse(413, too_big)
-        problem = upload_problem(f.filename, data)
+            return None, None, None, (413, too_big)
+        return f.filename, data, form, None
+
+    async def upload(request: Request):
+        too_big = f"文件太大：最大允许 {max_upload / 1024 / 1024:g} MB。请把台账按年份拆分，或请管理员调大上传大小上限。"
+
+        def refuse(code: int, message: str) -> Response:
+            return page(request, "home.html", code, error=message, values=K.form_values({}), jobs=my_jobs(request))
+        filename, data, _, problem = await uploaded(request, "ledger", too_big, "请先选择台账文件（.xlsx）。")
+        if problem:
+            return refuse(*problem)
+        problem = upload_problem(filename, data)
         if problem:
             return refuse(400, problem)
         ws = request.state.session.workspace
-        name = safe_upload_name(f.filename)
+        name = safe_upload_name(filename)
 
         def save() -> LedgerEntry:
             folder = registry.upload_dir(ws, name)
@@ -353,6 +371,36 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                 return form_page(request, kind, values, 400 if isinstance(e, LedgerError) else 429, error=str(e))
             return RedirectResponse(f"/{kind.name}?{urlencode({'job': job.id})}", status_code=303)
         return handler
+
+    async def intake_post(request: Request):
+        """导入工单 (CONTRACT §6): the system's export uploaded with the form, saved into this workspace, and
+        the intake queued against the current ledger (read only)."""
+        kind = K.INTAKE
+        too_big = f"文件太大：最大允许 {max_upload / 1024 / 1024:g} MB。请按日期分批导出后再导入。"
+        filename, data, _, problem = await uploaded(request, "export", too_big,
+                                                    "请先选择从接诉即办系统导出的工单文件（.xlsx、.xls 或 .csv）。")
+        values = K.form_values({})
+        if problem:
+            return form_page(request, kind, values, problem[0], error=problem[1])
+        entry = current(request)
+        if entry is None:
+            return form_page(request, kind, values, 400, error=NO_LEDGER)
+        ws = request.state.session.workspace
+        shown = re.split(r"[\\/]", filename)[-1][:120]
+
+        def save() -> Path:
+            folder = ws.folder / "导入工单" / secrets.token_hex(6)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / safe_export_name(filename)
+            path.write_bytes(data)
+            return path
+        path = await run_in_threadpool(save)
+        try:
+            job = start(request, kind, entry, {"as_of": None, "export": str(path), "export_name": shown}, values)
+        except Busy as e:
+            return form_page(request, kind, values, 429, error=str(e))
+        job.title = f"导入工单（{shown}）"
+        return RedirectResponse(f"/{kind.name}?{urlencode({'job': job.id})}", status_code=303)
 
     def show(request: Request, kind: K.Kind, jid: str) -> Response:
         ws = request.state.session.workspace
@@ -554,6 +602,8 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
                                                 Route(f"/{k.name}", job_post(k), methods=["POST"]))],
         Route("/mail", mail_page),
         Route("/mail", mail_post, methods=["POST"]),
+        Route("/intake", job_get(K.INTAKE)),
+        Route("/intake", intake_post, methods=["POST"]),
         Route("/holidays", holidays_page),
         Route("/holidays", holidays_parse, methods=["POST"]),
         Route("/status/{jid}", status),
@@ -566,6 +616,18 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
     app.state.registry = registry
     app.state.queue = queue
     return app
+
+
+EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt")
+
+
+def safe_export_name(filename: str | None) -> str:
+    """The saved name of an uploaded export: its base name, harmless characters, its own suffix (the
+    reader decides by the content; the suffix only names a damaged workbook as one)."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    suffix = Path(base).suffix.lower()
+    stem = base[: -len(suffix)] if suffix else base
+    return f"{safe_stem(stem)}{suffix if suffix in EXPORT_SUFFIXES else ''}"
 
 
 def upload_problem(filename: str, data: bytes) -> str | None:

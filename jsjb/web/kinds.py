@@ -125,6 +125,14 @@ def plain_context(view: View, query) -> dict:
     return {"data": view.data}
 
 
+def intake_context(view: View, query) -> dict:
+    """导入工单: the summary, the new tickets (masked, R19) and every difference, as the CLI's --json has them."""
+    extra = view.extra
+    return {"data": view.data, "summary": extra["summary"],
+            "new": render.table("新工单", view.tables["new"], total=extra["n_new"]),
+            "report": render.table("核对结果", view.tables["report"], total=extra["n_report"])}
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("check", "校验", "逐行检查台账数据，列出错误和提示", writes=False, context=check_context),
     Kind("compute", "刷新", "计算办理期限、状态等，查看带颜色的台账", writes=False, context=compute_context),
@@ -136,6 +144,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          (), ribbon=False, context=plain_context),
 )}
 MAIL = Kind("mail", "发送通报", "先看发送计划，确认后才发送", ("month",), context=mail_context)
-ALL = {**KINDS, "mail": MAIL}      # what a job id may be (the status and list pages)
+# 导入工单 (CONTRACT §6): its form uploads the system's export; its own POST handler (app.intake_post)
+INTAKE = Kind("intake", "导入工单", "上传从接诉即办系统导出的工单文件，与台账逐张核对：新工单、不一致、缺少、重复和无效的行",
+              ("export",), ribbon=False, context=intake_context)
+ALL = {**KINDS, "mail": MAIL, "intake": INTAKE}      # what a job id may be (the status and list pages)
 
-__all__ = ["ALL", "FIELDS", "KINDS", "Kind", "MAIL", "describe", "form_values", "parse"]
+__all__ = ["ALL", "FIELDS", "INTAKE", "KINDS", "Kind", "MAIL", "describe", "form_values", "parse"]

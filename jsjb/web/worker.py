@@ -203,6 +203,20 @@ def run_plain(spec, source, progress) -> View:
     return View("plain", {"rows": len(source.ledger.tickets)}, r.notes, [str(p) for p in r.files])
 
 
+def run_intake(spec, source, progress) -> View:
+    """导入工单 (R24): the uploaded export against the workspace's ledger; the workbook of the rows to paste
+    and the 核对结果 (a new file per run); the page keeps the first rows of each table."""
+    p = spec["params"]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = Path(spec["out_dir"]) / f"导入核对_{stamp}.xlsx"
+    r = jobs.intake(p["export"], source, out=target, force=True, name=p.get("export_name"), progress=progress)
+    new, report = r.tables[jobs.INTAKE_NEW], r.tables[jobs.INTAKE_REPORT]
+    extra = {"summary": jobs.intake_summary(r.detail), "n_new": len(new), "n_report": len(report)}
+    return View("intake", r.data, r.notes, [str(f) for f in r.files],
+                tables={"new": new.head(SHOW_ROWS).reset_index(drop=True),
+                        "report": report.head(SHOW_ROWS).reset_index(drop=True)}, extra=extra)
+
+
 def run_api(spec, source, progress) -> View:
     """The JSON API (CONTRACT §5): the same shapes as the CLI's --json; it writes no file and sends
     nothing (``write=False``)."""
@@ -225,7 +239,8 @@ def run_api(spec, source, progress) -> View:
 
 RUNNERS: dict[str, Callable[[dict, jobs.Source, Progress], View]] = {
     "check": run_check, "compute": run_compute, "bulletin": run_bulletin, "assess": run_assess,
-    "dispatch": run_dispatch, "archive": run_archive, "mail": run_mail, "plain": run_plain, "api": run_api,
+    "dispatch": run_dispatch, "archive": run_archive, "mail": run_mail, "plain": run_plain, "intake": run_intake,
+    "api": run_api,
 }
 
 
