@@ -133,17 +133,11 @@ def _workbook(p: Path, old: bool = False) -> list[Grid]:
     return grids
 
 
-_CELL = re.compile(r"([A-Z]{1,3})(\d+)")
-
-
 def _cell_at(ref: str) -> tuple[int, int]:
-    """'B3' → (2, 1): 0-based row and column."""
-    m = _CELL.fullmatch(ref.replace("$", ""))
-    letters, row = m.group(1), int(m.group(2))
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return row - 1, col - 1
+    """'B3' → (2, 1): 0-based row and column (XlsxWriter's reading of a cell reference)."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    return xl_cell_to_rowcol(ref.replace("$", ""))
 
 
 def _xlsx_merges(p: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
