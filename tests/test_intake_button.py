@@ -124,3 +124,16 @@ def test_a_bad_export_is_a_chinese_alert(files, tmp_path):
     assert macros.import_tickets(str(bad), confirm=True) is None
     (message,) = alerts(book)
     assert "坏.xlsx" in message and "Traceback" not in message and not writes(book, S.SHEET_TICKETS)
+
+
+def test_the_question_lists_a_new_ticket_without_enterprise_as_blank(files, tmp_path):
+    """A new ticket the system has not yet assigned (承办单位 blank) is listed with an empty 承办企业 —
+    never the word "nan" — in the question before appending."""
+    export = write_xlsx(tmp_path / "未分派.xlsx", {"Sheet1": [EXPORT[0], ["C1", "2025/12/04 10:00", None, "一般", "某",
+                                                                       None, "待分派"]]})
+    book = book_with_table(LEDGER)
+    data = macros.import_tickets(str(export))
+    assert data["new"] == ["C1"]
+    (question,) = [a for a in alerts(book) if "确定追加吗" in a]
+    line = next(ln for ln in question.splitlines() if ln.startswith("C1"))
+    assert line.rstrip() == "C1  2025-12-04 10:00" and "nan" not in question.lower()
