@@ -145,3 +145,39 @@ def test_the_tickets_sheet_as_arrow_gives_the_same_ledger(ledger, tmp_path, monk
     assert threaded.tickets.equals(plain.tickets)
     assert [i.as_dict() for i in threaded.issues] == [i.as_dict() for i in plain.issues]
     assert len([i for i in plain.issues if i.sheet == "工单台账"]) >= 4        # the odd cells were seen
+
+
+@pytest.mark.parametrize(("argv", "torn_down"), [
+    (["check", "台账.xlsx"], False),          # a one-shot command: the process ends at once
+    (["-q", "bulletin", "台账.xlsx"], False),
+    (["serve", "台账.xlsx"], True),           # keeps its own processes and server: the usual exit
+    (["doctor"], True),
+])
+def test_a_finished_command_leaves_without_the_interpreters_tear_down(argv, torn_down):
+    """jsjb.launch.leave: the output written before is all there, the exit code is the command's, and
+    the interpreter's tear-down (atexit) runs only for the commands that need it."""
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('tear-down'))\n"
+             "print('x' * 200000, end='')\n"                      # more than any pipe buffer holds
+             "print('错误：最后一行', file=sys.stderr, end='')\n"
+             "from jsjb.launch import leave\n"
+             f"sys.exit(leave(3, {argv!r}))\n")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 3
+    assert proc.stdout.startswith("x" * 200000) and proc.stderr.endswith("错误：最后一行")
+    assert proc.stdout.endswith("tear-down\n") is torn_down
+
+
+def test_a_job_with_worker_processes_ends_complete_through_the_entry_point(ledger, tmp_path):
+    """The whole program (read ahead, forked writers, the early exit): every file written and whole."""
+    import openpyxl
+
+    jsjb = Path(sys.executable).parent / "jsjb"
+    command = [str(jsjb)] if jsjb.exists() else [sys.executable, "-m", "jsjb"]
+    proc = subprocess.run([*command, "bulletin", str(ledger), "--month", "2025-06", "--as-of", AS_OF,
+                           "--out", str(tmp_path), "--json", "-q"], capture_output=True, text=True, encoding="utf-8")
+    data = json.loads(proc.stdout)
+    files = [data["files"]["bulletin"], *data["files"]["enterprises"].values()]
+    assert proc.returncode == 0 and len(files) > 2
+    for f in files:
+        openpyxl.load_workbook(f, read_only=True).close()
