@@ -189,6 +189,17 @@ def send_bulletin(book, progress, month=None, out=None, dry_run=False, resend=Fa
     return rep
 
 
+def _confirmed(book, question: str, confirm: bool | None) -> bool:
+    """The clerk's OK to a change of the ledger: ``confirm`` when given (tests, scripts), else the
+    answer to ``question`` in an OK/Cancel dialog — an engine without dialogs never confirms."""
+    if confirm is not None:
+        return confirm
+    try:
+        return book.app.alert(question, title=TITLE, buttons="ok_cancel") == "ok"
+    except Exception:  # noqa: BLE001 - an engine without a dialog: never write unconfirmed
+        return False
+
+
 @button
 def import_holidays(book, progress, notice_path, confirm: bool | None = None):
     """导入节假日：读取国务院办公厅下一年放假安排通知的文本，列出将要追加的放假日和调休上班日，确认后追加到
@@ -206,12 +217,7 @@ def import_holidays(book, progress, notice_path, confirm: bool | None = None):
     more = f"\n……共 {len(new)} 行" if len(new) > 40 else ""
     question = (f"将在“节假日”表末尾追加 {result.data['year']}年的 {len(new)} 行（休息日 {rest} 天，调休上班 "
                 f"{len(new) - rest} 天）：\n\n{listing}{more}{clash}\n\n请与通知原文核对。确定追加吗？")
-    if confirm is None:
-        try:
-            confirm = book.app.alert(question, title=TITLE, buttons="ok_cancel") == "ok"
-        except Exception:  # noqa: BLE001 - an engine without a dialog: never write unconfirmed
-            confirm = False
-    if not confirm:
+    if not _confirmed(book, question, confirm):
         return []
     values = [[dt.datetime.fromisoformat(r["date"]), r["type"], r["note"]] for r in new]
     book_io.append_holiday_rows(book, values)
@@ -243,12 +249,7 @@ def import_tickets(book, progress, export_path, confirm: bool | None = None):
     question = ("\n".join(lines) + f"\n\n将把以下 {len(new)} 张新工单追加到“{S.SHEET_TICKETS}”表末尾"
                 f"（第 {rec.last_row + 1} 行起，只填输入列，已有的行不变）：\n\n{listing}{more}"
                 "\n\n差异见“核对结果”表，请逐项核实后手工修改。确定追加吗？")
-    if confirm is None:
-        try:
-            confirm = book.app.alert(question, title=TITLE, buttons="ok_cancel") == "ok"
-        except Exception:  # noqa: BLE001 - an engine without a dialog: never write unconfirmed
-            confirm = False
-    if not confirm:
+    if not _confirmed(book, question, confirm):
         return result.data
     with jobs.Timer(progress)(f"追加 {len(new)} 张新工单"):
         first = book_io.append_tickets(book, rec.paste(S.INPUT_NAMES), rec.last_row + 1, source.ledger.aliases)
