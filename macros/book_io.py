@@ -67,7 +67,7 @@ def read_ledger(book) -> Ledger:
 
 def cell(v):
     """One value as Excel should receive it (values only; formula-like text escaped)."""
-    if v is None or v is pd.NaT:
+    if v is None or v is pd.NaT or v is pd.NA:
         return None
     if isinstance(v, float) and np.isnan(v):
         return None

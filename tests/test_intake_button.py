@@ -137,3 +137,22 @@ def test_the_question_lists_a_new_ticket_without_enterprise_as_blank(files, tmp_
     (question,) = [a for a in alerts(book) if "确定追加吗" in a]
     line = next(ln for ln in question.splitlines() if ln.startswith("C1"))
     assert line.rstrip() == "C1  2025-12-04 10:00" and "nan" not in question.lower()
+
+
+def test_a_blank_day_count_is_appended_as_an_empty_cell(tmp_path):
+    """延期1工作日 read as a whole-number column: a new ticket without an extension gets an empty cell,
+    never the text "<NA>" (which check would then flag)."""
+    header = [S.ID, S.DISPATCHED, S.ENTERPRISE, S.LIMIT_TYPE, "延期1申请时间", "延期1工作日"]
+    export = write_xlsx(tmp_path / "延期.xlsx", {"Sheet1": [
+        header,
+        ["D1", "2025/12/04 10:00", HEAT, "一般", "2025/12/05 09:00", 3],
+        ["D2", "2025/12/04 11:00", HEAT, "一般", None, None]]})
+    rows = [["A1", dt.datetime(2025, 12, 1, 9), HEAT, "一般", None, None]]
+    book = json_book({S.SHEET_TICKETS: pd.DataFrame(rows, columns=header, dtype=object),
+                      S.SHEET_ENTERPRISES: pd.DataFrame([[HEAT, "热力公司", None, None]],
+                                                        columns=list(S.ENTERPRISE_COLUMNS))})
+    macros.import_tickets(str(export), confirm=True)
+    (written,) = writes(book, S.SHEET_TICKETS)
+    assert [r[0] for r in written["values"]] == ["D1", "D2"]
+    assert written["values"][0][-1] == 3 and written["values"][1][-1] in ("", None)
+    assert "<NA>" not in map(str, [v for r in written["values"] for v in r])
