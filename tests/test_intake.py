@@ -240,6 +240,19 @@ def test_a_two_row_header_in_a_csv_without_merges(ledger, tmp_path, capsys):
     assert data["sheets"] == [{"sheet": "", "header_rows": [1, 2]}]
 
 
+def test_a_first_data_row_without_an_id_is_an_invalid_row_not_a_second_header_row(ledger, tmp_path, capsys):
+    """R24: a data row whose 工单编号 is blank, right under the header, adds no column to it: it is an
+    invalid row of its own (named by its sheet row), not part of a two-row header."""
+    path = write_xlsx(tmp_path / "首行无编号.xlsx", {"工单列表": [
+        ["工单号", "下派时间", "承办单位"],
+        [None, "2025-12-02 10:00", "热力公司"],
+        ["N1", "2025-12-02 11:00", "热力公司"]]})
+    code, data, _ = run_json(capsys, ["intake", str(path), "--ledger", str(ledger), "--json", "-q"])
+    assert data["sheets"] == [{"sheet": "工单列表", "header_rows": [1, 1]}]
+    assert [d["row"] for d in data["invalid"]] == [2] and data["new"] == ["N1"]
+    assert data["counts"]["rows"] == 2
+
+
 def test_rows_in_several_sheets_are_all_read(ledger, tmp_path, capsys):
     """An export split over two sheets (the old .xls row limit): every sheet with a 工单号 header counts;
     a sheet without one is named in a note, never silently read as tickets."""

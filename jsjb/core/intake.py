@@ -145,7 +145,7 @@ def locate(grid: Grid, aliases: Aliases | None = None, source: str = "") -> Expo
                 below = _score(_names(rows[r + 1:r + 2], aliases), aliases)[0]
                 if below >= together and below > alone:
                     continue                                   # a title or group row: the header is below
-                if together >= 2 and together > below:
+                if together >= 2 and together > max(below, alone):      # the second row adds columns
                     return _sheet(grid, r, r + 1, pair, aliases, source)
         if alone >= 2:
             return _sheet(grid, r, r, single, aliases, source)
