@@ -200,13 +200,17 @@ def _fill_merged(rows: list[list[str | None]], merged, start: tuple[int, int]) -
 
 # -- CSV -------------------------------------------------------------------------------------------------
 def _decode(p: Path, data: bytes) -> str:
+    """The text of a CSV: UTF-8 with a byte-order mark, UTF-16 (its mark), else UTF-8, else GBK — a
+    file that claims an encoding and breaks it is refused like one in no encoding at all."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
-    if _utf16(data):
-        return data.decode("utf-16")
-    for encoding in ("utf-8", "gb18030"):                   # GB18030 reads every GBK file
+        attempts = [(data[len(codecs.BOM_UTF8):], "utf-8")]
+    elif _utf16(data):
+        attempts = [(data, "utf-16")]
+    else:
+        attempts = [(data, "utf-8"), (data, "gb18030")]     # GB18030 reads every GBK file
+    for raw, encoding in attempts:
         try:
-            return data.decode(encoding)
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise _refuse(p, "无法识别文件的文字编码（既不是 UTF-8，也不是 GBK）。请在 Excel/WPS 中打开它，另存为 .xlsx 或"
