@@ -393,6 +393,14 @@ def test_a_header_mapped_twice_names_both(ledger, tmp_path, capsys):
     assert "导出.xlsx" in err and "Sheet1" in err and "第1行" in err
 
 
+def test_a_header_mapped_twice_is_named_by_its_sheet_columns(ledger, tmp_path, capsys):
+    """The same conflict in a sheet whose table starts in column C (two blank columns before it)."""
+    export = write_xlsx(tmp_path / "导出.xlsx", {"Sheet1": [
+        [None, None, "工单号", "下派时间", "交办时间"], [None, None, "A1", "2025-12-01 09:00", "2025-12-01 09:00"]]})
+    code, _, err = run_json(capsys, ["intake", str(export), "--ledger", str(ledger)])
+    assert code == 2 and "“下派时间”（D列）" in err and "“交办时间”（E列）" in err
+
+
 def test_no_dispatch_column(ledger, tmp_path, capsys):
     export = write_xlsx(tmp_path / "导出.xlsx", {"Sheet1": [["序号"], [], ["工单号", "承办单位"], ["A1", HEAT]]})
     code, _, err = run_json(capsys, ["intake", str(export), "--ledger", str(ledger)])

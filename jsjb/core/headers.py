@@ -209,9 +209,10 @@ def _rank(how: str, ledger: bool) -> int:
 
 
 def map_headers(headers: Sequence[object], aliases: Aliases | None = None, *, ledger: bool = False,
-                where: str = "") -> HeaderMap:
+                where: str = "", first_column: int = 0) -> HeaderMap:
     """Map a sheet's header cells onto the ledger's input columns (the rules in the module docstring).
-    ``where`` (e.g. “导出.xlsx的“Sheet1”表第3行”) starts the message of a :class:`HeaderConflict`."""
+    ``where`` (e.g. “导出.xlsx的“Sheet1”表第3行”) starts the message of a :class:`HeaderConflict`;
+    ``first_column`` is the sheet column (0-based) of ``headers[0]``, for the column letters it names."""
     texts = tuple("" if h is None else str(h).strip() for h in headers)
     found: dict[str, list[tuple[int, int]]] = {}       # column → [(rank, position)]
     ignored: list[int] = []
@@ -235,7 +236,8 @@ def map_headers(headers: Sequence[object], aliases: Aliases | None = None, *, le
         if len(distinct) > 1:
             a, b = list(distinct.values())[:2]
             raise HeaderConflict(
-                f"{where}表头中“{texts[a]}”（{column_letter(a)}列）和“{texts[b]}”（{column_letter(b)}列）"
+                f"{where}表头中“{texts[a]}”（{column_letter(first_column + a)}列）和“{texts[b]}”"
+                f"（{column_letter(first_column + b)}列）"
                 f"都对应台账的“{column}”列，无法确定用哪一列：请删除或改名其中一列，或在台账的“{SHEET_ALIASES}”表中"
                 f"写明（{ALIAS_COLUMNS[0]}填其中一列，{ALIAS_COLUMNS[1]}填“{column}”；另一列的台账列名填“{IGNORE}”）。")
         first = top[0]

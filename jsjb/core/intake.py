@@ -81,9 +81,6 @@ class ExportSheet:
     first_row: int
     col0: int = 0
 
-    def letter(self, position: int) -> str:
-        return column_letter(self.col0 + position)
-
 
 def place(source: str, sheet: str, row: int | None = None, column: str | None = None) -> str:
     """Where something is, in the words of every message: 导出文件“x.xlsx”的“Sheet1”表第5行【派单时间】."""
@@ -155,7 +152,7 @@ def locate(grid: Grid, aliases: Aliases | None = None, source: str = "") -> Expo
 def _sheet(grid: Grid, top: int, bottom: int, names: list[str], aliases: Aliases, source: str) -> ExportSheet:
     # the names stand in sheet columns col0 + j; positions before col0 are not part of the grid
     where = place(source, grid.name, grid.row0 + bottom)
-    header = map_headers(names, aliases, where=where)
+    header = map_headers(names, aliases, where=where, first_column=grid.col0)
     return ExportSheet(grid.name, header, (grid.row0 + top, grid.row0 + bottom), grid.rows[bottom + 1:],
                        grid.row0 + bottom + 1, grid.col0)
 
