@@ -368,7 +368,7 @@ def test_a_file_that_is_no_workbook(ledger, tmp_path, capsys):
          "网页（HTML）"),
         ("导出.csv", b"\xff\xfe\x00" * 0 + bytes([0x81, 0x20, 0xfe, 0x20, 0x80]) * 10, "文字编码"),
         ("空.csv", b"", "空的"),
-        ("坏的UTF8.csv", b"\xef\xbb\xbf" + "工单号,下派时间\n".encode() + b"\xff\xfe\xc3\n", "文字编码"),   # a BOM, then bad bytes
+        ("坏的UTF8.csv", b"\xef\xbb\xbf" + "工单号,下派时间\n".encode() + b"\xff\xfe\xc3\n", "文字编码"),  # BOM, bad bytes
         ("奇数UTF16.csv", b"\xff\xfe" + "工单号".encode("utf-16-le") + b"\x41", "文字编码"),            # odd length
     ]:
         path = tmp_path / name

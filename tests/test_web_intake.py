@@ -166,3 +166,17 @@ def test_another_browser_sees_neither_the_result_nor_the_file(files, tmp_path):
         (fid,) = re.findall(r'href="/download/([^"]+)"', html)
         assert b.get(url).status_code == 404
         assert b.get(f"/download/{fid}").status_code == 404
+
+
+def test_each_intake_keeps_its_own_workbook_and_no_upload_is_kept(client, files):
+    """Two intakes in a row (the same second, likely) each get their own workbook (R21: the first is not
+    replaced), and the uploaded exports — callers' data (R19) — are removed once read."""
+    _, export = files
+    pages = [wait(client, post_export(client, export).headers["location"]).text for _ in range(2)]
+    links = [re.findall(r'href="/download/([^"]+)"', html) for html in pages]
+    assert all(len(x) == 1 for x in links) and links[0] != links[1]
+    names = [client.get(f"/download/{x[0]}").headers["content-disposition"] for x in links]
+    assert names[0] != names[1]
+    work = Path(client.app.state.registry.work_dir)
+    assert not [p for p in work.rglob("*") if p.is_file() and p.parent.parent.name == "导入工单"]
+    assert len(list(work.rglob("导入核对_*.xlsx"))) == 2

@@ -46,6 +46,7 @@ from . import default_work_dir, render
 from . import kinds as K
 from .jobqueue import Busy, Job, JobQueue
 from .wording import Scrubber
+from .worker import UPLOADS, discard_upload
 from .workspace import (
     SESSION_COOKIE,
     WORKSPACE_COOKIE,
@@ -389,7 +390,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         shown = re.split(r"[\\/]", filename)[-1][:120]
 
         def save() -> Path:
-            folder = ws.folder / "导入工单" / secrets.token_hex(6)
+            folder = ws.folder / UPLOADS / secrets.token_hex(6)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / safe_export_name(filename)
             path.write_bytes(data)
@@ -398,6 +399,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
         try:
             job = start(request, kind, entry, {"as_of": None, "export": str(path), "export_name": shown}, values)
         except Busy as e:
+            await run_in_threadpool(discard_upload, path)
             return form_page(request, kind, values, 429, error=str(e))
         job.title = f"导入工单（{shown}）"
         return RedirectResponse(f"/{kind.name}?{urlencode({'job': job.id})}", status_code=303)

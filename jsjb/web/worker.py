@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import time
 import traceback
 from collections import OrderedDict
@@ -35,6 +36,7 @@ from ..core.ledger import ERROR
 from ..jobs.errors import EmptyPeriod, describe
 from . import render, tables
 
+UPLOADS = "导入工单"             # the workspace folder of uploaded exports, one sub-folder per upload
 SHOW_ROWS = 300                  # rows of a long list kept for its page (the workbook has them all)
 CACHE_LEDGERS = 2                # parsed ledgers a worker keeps …
 CACHE_FILE_BYTES = 16 * 1024**2  # … while their files total at most this (the newest is always kept)
@@ -207,14 +209,25 @@ def run_intake(spec, source, progress) -> View:
     """导入工单 (R24): the uploaded export against the workspace's ledger; the workbook of the rows to paste
     and the 核对结果 (a new file per run); the page keeps the first rows of each table."""
     p = spec["params"]
+    upload = Path(p["export"])
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = Path(spec["out_dir"]) / f"导入核对_{stamp}.xlsx"
-    r = jobs.intake(p["export"], source, out=target, force=True, name=p.get("export_name"), progress=progress)
+    target = Path(spec["out_dir"]) / f"导入核对_{stamp}_{upload.parent.name[:6]}.xlsx"    # the upload's own id
+    try:
+        r = jobs.intake(upload, source, out=target, name=p.get("export_name"), progress=progress)
+    finally:
+        discard_upload(upload)
     new, report = r.tables[jobs.INTAKE_NEW], r.tables[jobs.INTAKE_REPORT]
     extra = {"summary": jobs.intake_summary(r.detail), "n_new": len(new), "n_report": len(report)}
     return View("intake", r.data, r.notes, [str(f) for f in r.files],
                 tables={"new": new.head(SHOW_ROWS).reset_index(drop=True),
                         "report": report.head(SHOW_ROWS).reset_index(drop=True)}, extra=extra)
+
+
+def discard_upload(path: Path) -> None:
+    """An uploaded export once read (or not taken): its folder goes — it holds callers' data (R19), and
+    nothing offers it again (a new intake uploads the file anew). Only a folder of uploads is removed."""
+    if path.parent.parent.name == UPLOADS:
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def run_api(spec, source, progress) -> View:
