@@ -19,6 +19,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from jsjb.core import schema as S
 from jsjb.core.errors import LedgerError
@@ -200,23 +201,6 @@ def _grow_tables(sheet, last: int) -> None:
             continue
 
 
-def column_letters(index: int) -> str:
-    """1 → A, 27 → AA (Excel's column names)."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """A → 1, AA → 27."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 _ANCHOR = re.compile(r"(?:_xlfn\.)?ANCHORARRAY\(\$?([A-Z]{1,3})\$?(\d+)\)")
 
 
@@ -229,9 +213,9 @@ def excel_formula(file_formula: str, columns: dict[str, int] | None = None) -> s
 
     def anchor(m: re.Match) -> str:
         col, row = m.group(1), m.group(2)
-        index = column_index(col)
+        index = xl_cell_to_rowcol(f"{col}1")[1] + 1
         if columns and index <= len(template) and template[index - 1] in columns:
-            col = column_letters(columns[template[index - 1]])
+            col = xl_col_to_name(columns[template[index - 1]] - 1)
         return f"{col}{row}#"
 
     return _ANCHOR.sub(anchor, file_formula)

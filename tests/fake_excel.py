@@ -103,11 +103,11 @@ class Install:
 
 # -- the object model ----------------------------------------------------------------------------------------
 def _cells(address: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    from macros.book_io import column_index
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
     def one(ref):
-        col = "".join(ch for ch in ref if ch.isalpha())
-        return int(ref[len(col):]), column_index(col)
+        row, col = xl_cell_to_rowcol(ref)
+        return row + 1, col + 1
     first, _, last = address.partition(":")
     return one(first), one(last or first)
 

@@ -23,6 +23,7 @@ import classic_udfs
 import fake_excel
 import pytest
 import xlwings
+from xlsxwriter.utility import xl_col_to_name
 
 import macros
 import xlfuncs
@@ -606,20 +607,12 @@ def test_refresh_finds_the_deadline_column_by_its_header():
         names = {}
 
     assert book_io.refresh_formulas(Book(), dt.datetime(2026, 1, 5)) == list(S.COMPUTED_COLUMNS)
-    deadline_col = book_io.column_letters(header.index(S.DEADLINE) + 1)
+    deadline_col = xl_col_to_name(header.index(S.DEADLINE))
     assert deadline_col == "AF"
     for name in (S.MATERIALS_DUE, S.STATUS, S.TIMELY):
         formula = row2[header.index(name) + 1].formula2
         assert "(AF2#," in formula and "AE2" not in formula, (name, formula)
     assert row2[header.index(S.DEADLINE) + 1].formula2.startswith("=JSJB_DEADLINE(工单[派单时间]")
-
-
-@pytest.mark.parametrize("index, letters", [(1, "A"), (26, "Z"), (27, "AA"), (31, "AE"), (52, "AZ"), (53, "BA"),
-                                            (702, "ZZ"), (703, "AAA"), (16384, "XFD")])
-def test_column_letters_round_trip(index, letters):
-    from macros.book_io import column_index, column_letters
-
-    assert column_letters(index) == letters and column_index(letters) == index
 
 
 def test_the_guides_explain_example_uses_the_deadline_columns_ranges():
@@ -629,7 +622,6 @@ def test_the_guides_explain_example_uses_the_deadline_columns_ranges():
 
     from jsjb.core import schema as S
     from jsjb.io.ledger_book import computed_formulas
-    from macros.book_io import column_letters
 
     guide = (ROOT / "docs" / "安装说明.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"`=JSJB_EXPLAIN\((.*?)\)`", guide)
@@ -638,7 +630,7 @@ def test_the_guides_explain_example_uses_the_deadline_columns_ranges():
     names = list(S.INPUT_NAMES)
 
     def cell(ref: str) -> str:            # 工单[派单时间] → I2 (the template's table starts at A1)
-        return re.sub(r"工单\[(.+?)\]", lambda m: f"{column_letters(names.index(m.group(1)) + 1)}2", ref)
+        return re.sub(r"工单\[(.+?)\]", lambda m: f"{xl_col_to_name(names.index(m.group(1)))}2", ref)
 
     assert args == [cell(a) for a in deadline]
     assert args[-2:] == ["'节假日'!$A$2:$C$3000", "'参数'!$A$2:$B$200"]

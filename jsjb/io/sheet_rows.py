@@ -23,7 +23,7 @@ import zipfile
 from xml.etree import ElementTree
 
 import numpy as np
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 _CONTROL = re.compile(r"[\x00-\x08\x0B-\x1F]")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
@@ -117,7 +117,7 @@ def _insert(xml: str, rows: str, first: int, last: int, last_col: int) -> str:
     m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>', xml)
     if m:                              # the list starts in column A
         right, bottom = m.group(3) or m.group(1), int(m.group(4) or m.group(2))
-        width = sum((ord(ch) - 64) * 26 ** k for k, ch in enumerate(reversed(right)))
+        width = xl_cell_to_rowcol(f"{right}1")[1] + 1
         ref = f"A{min(int(m.group(2)), first)}:{xl_col_to_name(max(width - 1, last_col))}{max(bottom, last)}"
         xml = xml[:m.start()] + f'<dimension ref="{ref}"/>' + xml[m.end():]
     return xml
