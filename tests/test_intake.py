@@ -544,6 +544,9 @@ def test_template_from_a_ledger_with_other_column_names(plain, tmp_path, capsys)
     ("2025年12月1日 中午12时30分", "2025-12-01 12:30"),
     ("2025年12月1日 晚上8点", "2025-12-01 20:00"),
     ("2025/12/1 下午 14:30", None),
+    ("2025/12/1 晚上12:00", None),          # midnight, but of which day? refused, not read as noon
+    ("2025/12/1 12:00 PM", "2025-12-01 12:00"),
+    ("2025/12/1 下午12:30", "2025-12-01 12:30"),
     ("2025-12-32 10:00", None),
 ])
 def test_time_spellings(text, expected):

@@ -264,8 +264,8 @@ def _clock(rest: str) -> tuple[int, int, float] | None:
     h, mi, sec = m.groups()
     hour = int(h)
     if meridiem is not None:
-        if not 0 <= hour <= 12:
-            hour = 99                                     # 下午 14:00 is no time of day
+        if not 0 <= hour <= 12 or (meridiem == "晚上" and hour == 12):
+            hour = 99                                     # 下午 14:00 is no time of day; 晚上12点: of which day?
         elif meridiem in _AFTERNOON:
             hour = hour + 12 if hour < 12 else 12
         elif meridiem == "中午":

@@ -48,6 +48,7 @@ from .jobqueue import Busy, Job, JobQueue
 from .wording import Scrubber
 from .worker import UPLOADS, discard_upload
 from .workspace import (
+    LOGIN_WINDOW,
     SESSION_COOKIE,
     WORKSPACE_COOKIE,
     WORKSPACE_DAYS,
@@ -200,7 +201,7 @@ def create_app(ledger: str | os.PathLike | None = None, *, work_dir: str | os.Pa
             return page(request, "login.html")
         address = client_address(request)
         if registry.login_blocked(address):
-            return page(request, "login.html", 429, error="登录失败次数过多，请 5 分钟后再试。")
+            return page(request, "login.html", 429, error=f"登录失败次数过多，请 {LOGIN_WINDOW / 60:g} 分钟后再试。")
         form = await form_with_csrf(request)
         if form is None:
             return page(request, "login.html", 403, error="页面已过期，请重新输入密码。")
