@@ -11,14 +11,21 @@
 # Idempotent.
 set -euo pipefail
 
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui fonts-noto-cjk chromium poppler-utils)
+  # What is there already counts, whichever package brought it: a desktop LibreOffice is never
+  # replaced by the -nogui packages (they conflict with it), and its own Calc/Writer are added instead.
+  lo=-nogui
+  if have_pkg libreoffice-core; then lo=""; fi
   missing=()
-  for p in "${PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-      missing+=("$p")
-    fi
-  done
+  have_pkg libreoffice-calc || have_pkg libreoffice-calc-nogui || missing+=("libreoffice-calc$lo")
+  have_pkg libreoffice-writer || have_pkg libreoffice-writer-nogui || missing+=("libreoffice-writer$lo")
+  if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh family 2>/dev/null | head -n 1)" ]; then
+    missing+=(fonts-noto-cjk)
+  fi
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ "${#missing[@]}" = 0 ]; then
     exit 0
   fi
@@ -31,6 +38,13 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   echo "正在安装测试用软件（仅首次）：${missing[*]} …" >&2
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq >/dev/null
+  for p in "${missing[@]}"; do
+    if ! apt-cache policy "$p" 2>/dev/null | grep -q "Candidate: [^(]"; then
+      echo "软件源中没有 $p（例如 Ubuntu 的 Chromium 只有 snap 版）。请自行安装后重试：需要 ${missing[*]}；" \
+           "Chromium 须位于 /usr/bin/chromium。" >&2
+      exit 1
+    fi
+  done
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   exit 0
 fi
