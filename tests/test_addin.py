@@ -520,6 +520,27 @@ def test_offline_wheel_command_targets_windows():
     assert wheels.wheel_command(Path("/tmp/w"))[1:5] == ["-m", "pip", "wheel", "--no-deps"]
 
 
+def test_every_package_the_windows_door_imports_is_installed_there():
+    """What the Excel door's modules (doctor_windows, macros, xlfuncs) import from outside the standard
+    library is a run-time dependency on Windows — a test tool would be missing on the clerk's PC."""
+    wheels = load_script("build_wheels")
+    names = {re.split(r"[<>=~!; \[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in wheels.requirements()}
+    module_of = {"python-calamine": "python_calamine", "xlsxwriter": "xlsxwriter", "pywin32": "win32com"}
+    pywin32 = {"pythoncom", "pywintypes", "win32api", "win32process"}
+    provided = {module_of.get(n, n.replace("-", "_")) for n in names} | pywin32
+    files = [ROOT / "jsjb" / "doctor_windows.py", *sorted((ROOT / "macros").glob("*.py")),
+             *sorted((ROOT / "xlfuncs").glob("*.py"))]
+    imported = set()
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    outside = {m for m in imported if m not in sys.stdlib_module_names and m not in {"jsjb", "macros", "xlfuncs"}}
+    assert "python_calamine" in outside and outside <= provided, sorted(outside - provided)
+
+
 # -- writing and reading through Excel (macros.book_io) ----------------------------------------------------
 @pytest.mark.parametrize("text", ["001", "13800138000", "110101199003077777", "2025-01-02", "1/2", "10:30",
                                   "2025年1月2日", "3-Jan", "TRUE", "false", "50%", "1e5", "=1+1", "+86 138"])
