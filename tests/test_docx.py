@@ -723,3 +723,20 @@ def test_the_draft_over_the_report_window_equals_the_whole_ledgers(made, tmp_pat
     window, w = body(True, "w")
     whole, _ = body(False, "a")
     assert w is not None and window == whole
+
+
+def test_an_assessment_compares_its_ranks_with_the_year_before_as_assessed(made, tmp_path, monkeypatch):
+    """同比 in the annual draft: the year before is ranked as that year's assessment ranked it (with its
+    考核录入 items, out of 100), not as a 65-point bulletin over twelve months would."""
+    from jsjb.jobs import tasks
+
+    asked = []
+    real = tasks._report
+
+    def spy(ev, period, annual, volumes=True):
+        asked.append((period.label, annual))
+        return real(ev, period, annual, volumes)
+    monkeypatch.setattr(tasks, "_report", spy)
+    jobs.assess(made["ledger"], YEAR, as_of=AS_OF, out_dir=tmp_path, docx=True, only_period=True)
+    before = str(int(YEAR) - 1)
+    assert (before, True) in asked and (before, False) not in asked

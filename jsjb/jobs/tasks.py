@@ -403,7 +403,7 @@ def _docx(result: JobResult, path: Path, ev: Evaluated, rep, template, pdf: bool
     book = Path(result.data["files"]["assessment" if annual else "bulletin"])
     lists_book = book.with_name(f"{book.stem}_工单清单{book.suffix}") if annual else book
     with Timer(progress)(f"写入公文稿 {path.name}"):
-        previous = _report(ev, rep.period.previous(), annual=False)
+        previous = _report(ev, rep.period.previous(), annual=annual)     # a year against the year before, as issued
         d = narrative.draft(rep, ev.tickets, ev.computed, previous, short_names=short_names(ev.ledger.enterprises),
                             detail_book=lists_book.name)
         written = docx_report.write_draft(path, d, template)
