@@ -740,3 +740,24 @@ def test_an_assessment_compares_its_ranks_with_the_year_before_as_assessed(made,
     jobs.assess(made["ledger"], YEAR, as_of=AS_OF, out_dir=tmp_path, docx=True, only_period=True)
     before = str(int(YEAR) - 1)
     assert (before, True) in asked and (before, False) not in asked
+
+
+def test_a_control_character_from_the_ledger_does_not_stop_the_draft(made, tmp_path, monkeypatch):
+    """A vertical tab pasted from Word into an enterprise name or a 诉求类别 reaches the draft's title,
+    body, annex titles and tables; python-docx refuses such characters, so the writer drops them — the
+    draft is written, its words intact."""
+    from jsjb.io import docx_report as D
+
+    real = N.draft
+
+    def tainted(*args, **kwargs):
+        d = real(*args, **kwargs)
+        d.title_words = [w + "\x0b" for w in d.title_words]
+        d.opening += "\x0b"
+        d.body = [N.Para(p.text + "\x0b", p.kind, p.lead + "\x0b" if p.lead else "") for p in d.body]
+        return d
+    monkeypatch.setattr(N, "draft", tainted)
+    r = jobs.bulletin(made["ledger"], MONTH, as_of=AS_OF, out_dir=tmp_path, docx=True, only_period=True)
+    text = "\n".join(texts(Document(r.data["files"]["docx"])))
+    assert "\x0b" not in text and "工作情况的通报" in text
+    assert D._clean("热力\x0b公司\x00") == "热力公司"

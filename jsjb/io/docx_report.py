@@ -454,7 +454,7 @@ def _turned_page_number(footer, *, odd: bool, style_id: str, shape_id: int) -> N
 def _add(doc, text: str = "", style: str | None = None):
     p = doc.add_paragraph(style=_style(doc, style))
     if text:
-        p.add_run(text)
+        p.add_run(_clean(text))
     return p
 
 
@@ -622,13 +622,13 @@ def _clear(p) -> None:
 
 def _set_text(p, text: str) -> None:
     _clear(p)
-    p.add_run(text)
+    p.add_run(_clean(text))
 
 
 def _set_lines(p, lines: list[str]) -> None:
     """The paragraph's text as ``lines``, broken by hand (w:br), in one run."""
     _clear(p)
-    run = p.add_run(lines[0] if lines else "")
+    run = p.add_run(_clean(lines[0]) if lines else "")
     for line in lines[1:]:
         run.add_break()
         run._r.append(_text_el(line))
@@ -637,7 +637,7 @@ def _set_lines(p, lines: list[str]) -> None:
 def _text_el(text: str):
     t = OxmlElement("w:t")
     t.set(qn("xml:space"), "preserve")
-    t.text = text
+    t.text = _clean(text)
     return t
 
 
@@ -662,10 +662,11 @@ def _body_para(doc, para: Para):
     p = _add(doc)
     if para.lead:
         h2 = _style(doc, STYLE_H2)
-        run = p.add_run(para.lead, style=h2) if h2 is not None else p.add_run(para.lead)
+        lead = _clean(para.lead)
+        run = p.add_run(lead, style=h2) if h2 is not None else p.add_run(lead)
         if h2 is None:
             _set_fonts(run._r.get_or_add_rPr(), "h2")
-    p.add_run(para.text)
+    p.add_run(_clean(para.text))
     return p
 
 
@@ -753,8 +754,14 @@ def layout_table(table: Table, width_twips: int) -> TableLayout:
     return TableLayout(size, widths, headers, rows)
 
 
+def _clean(text: str) -> str:
+    """Text as a document may hold it: control characters a ledger cell can carry (a vertical tab pasted
+    from Word) dropped — python-docx refuses them, and one would stop the whole draft."""
+    return _XML_UNSAFE.sub("", str(text))
+
+
 def _xml_text(text: str) -> str:
-    return escape(_XML_UNSAFE.sub("", str(text)))
+    return escape(_clean(text))
 
 
 def _cell_xml(lines: list[str], width: int, style_id: str, size: float, left: bool, keep: bool = False) -> str:
@@ -892,7 +899,7 @@ def _attachment_list(doc, p, d: Draft) -> None:
         _indent(ppr, left_chars=6, first_chars=-4 if first else -1, size=size)
         run = q.add_run(("附件：" if first else "") + f"{k}.")
         run.add_tab()
-        q.add_run(title)
+        q.add_run(_clean(title))
 
     item(p, 1, titles[0], True)
     for k in range(len(titles), 1, -1):
@@ -920,7 +927,7 @@ def fill(doc, d: Draft) -> None:
     _attachments(doc, marks["附件"], d)
     _normalize(doc.element.body)
     props = doc.core_properties
-    props.title = d.title
+    props.title = _clean(d.title)
     props.comments = "由“接诉即办”台账自动生成的通报初稿，请核对后报审定。"
     props.author = props.last_modified_by = "区国资委办公室"
 
