@@ -164,6 +164,18 @@ def test_a_month_without_tickets_says_so(ev):
     assert not EMPTY.search(all_text(d))
 
 
+@pytest.mark.parametrize("month", ["2025-12", "2026-03"])
+def test_the_body_names_the_ranking_attachment_as_the_attachments_are_numbered(ev, month):
+    """GB/T 9704: with one attachment it is “附件”, with several “附件1”…; the body's pointer to the
+    ranking says the same as the attachment's own mark."""
+    d = make(ev, stats.month(month))
+    pointer = "附件1" if len(d.attachments) > 1 else "附件"
+    sentence = next(p.text for p in d.body if "详见附件" in p.text)
+    assert sentence.endswith(f"详见{pointer}。")
+    if len(d.attachments) == 1:
+        assert "附件1" not in all_text(d)
+
+
 # -- one number format per kind, articles in Chinese numerals ---------------------------------------------------
 def test_every_percentage_has_two_decimals(ev):
     for period, annual in (("2025-12", False), ("2025", True)):

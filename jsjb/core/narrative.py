@@ -455,7 +455,7 @@ def _lowest(ranked: pd.DataFrame, name: Names) -> str:
     return text
 
 
-def _rates_and_ranking(rep: Report, previous: Report | None, name: Names) -> list[Para]:
+def _rates_and_ranking(rep: Report, previous: Report | None, name: Names, annex: str = "附件1") -> list[Para]:
     w = _words(rep)
     annual = rep.period.kind == "year"
     ranked = _ranked(rep)
@@ -520,7 +520,7 @@ def _rates_and_ranking(rep: Report, previous: Report | None, name: Names) -> lis
     else:
         text += f"加分情况：{w['this']}无企业加分。"
     paras.append(Para(text))
-    paras.append(Para("各企业考核得分及排名详见附件1。" if annual else "各企业三率、得分及排名详见附件1。"))
+    paras.append(Para(f"各企业考核得分及排名详见{annex}。" if annual else f"各企业三率、得分及排名详见{annex}。"))
     return paras
 
 
@@ -730,8 +730,9 @@ def draft(rep: Report, t: pd.DataFrame, c: pd.DataFrame, previous: Report | None
         words = ["关于", span, "区属国有企业", "“接诉即办”", "工作情况的通报"]
         opening = f"根据{regulation}{cite('第16条')}、{cite('第22条')}，现将{span}区属国有企业“接诉即办”工作情况通报如下。"
         second = "二、三率情况及排名"
-    body = [Para("一、基本情况", "h1"), *_basic(rep, previous),
-            Para(second, "h1"), *_rates_and_ranking(rep, previous, name),
-            Para("三、存在问题", "h1"), *_problems(rep, t, c, name)]
     attachments, summarised = _attachments(rep, t, c, name, detail_book)
+    annex = "附件1" if len(attachments) > 1 else "附件"        # a single attachment has no number (GB/T 9704)
+    body = [Para("一、基本情况", "h1"), *_basic(rep, previous),
+            Para(second, "h1"), *_rates_and_ranking(rep, previous, name, annex),
+            Para("三、存在问题", "h1"), *_problems(rep, t, c, name)]
     return Draft(rep.period.kind, words, opening, body, attachments, annotation(rep), summarised)
