@@ -761,3 +761,14 @@ def test_a_control_character_from_the_ledger_does_not_stop_the_draft(made, tmp_p
     text = "\n".join(texts(Document(r.data["files"]["docx"])))
     assert "\x0b" not in text and "工作情况的通报" in text
     assert D._clean("热力\x0b公司\x00") == "热力公司"
+
+
+def test_a_rerun_never_replaces_a_draft_the_clerk_may_have_edited(made, tmp_path):
+    """R21: the 公文稿 is the file the clerk edits; a second run writes 月通报_YYYY-MM_2.docx and says so."""
+    first = jobs.bulletin(made["ledger"], MONTH, as_of=AS_OF, out_dir=tmp_path, docx=True, only_period=True)
+    draft = Path(first.data["files"]["docx"])
+    before = draft.read_bytes()
+    again = jobs.bulletin(made["ledger"], MONTH, as_of=AS_OF, out_dir=tmp_path, docx=True, only_period=True)
+    assert draft.read_bytes() == before
+    assert Path(again.data["files"]["docx"]) == tmp_path / f"月通报_{MONTH}_2.docx"
+    assert any(f"{draft.name} 已存在" in n and f"月通报_{MONTH}_2.docx" in n for n in again.notes)

@@ -730,9 +730,10 @@ def draft(rep: Report, t: pd.DataFrame, c: pd.DataFrame, previous: Report | None
         words = ["关于", span, "区属国有企业", "“接诉即办”", "工作情况的通报"]
         opening = f"根据{regulation}{cite('第16条')}、{cite('第22条')}，现将{span}区属国有企业“接诉即办”工作情况通报如下。"
         second = "二、三率情况及排名"
-    attachments, summarised = _attachments(rep, t, c, name, detail_book)
-    annex = "附件1" if len(attachments) > 1 else "附件"        # a single attachment has no number (GB/T 9704)
+    # a single attachment has no number (GB/T 9704); the lists of 第十六条, when any, are the second
+    annex = "附件1" if any(len(rep.lists[k]) for k in LIST_ORDER) else "附件"
     body = [Para("一、基本情况", "h1"), *_basic(rep, previous),
             Para(second, "h1"), *_rates_and_ranking(rep, previous, name, annex),
             Para("三、存在问题", "h1"), *_problems(rep, t, c, name)]
+    attachments, summarised = _attachments(rep, t, c, name, detail_book)       # after the body: names in full once
     return Draft(rep.period.kind, words, opening, body, attachments, annotation(rep), summarised)

@@ -389,6 +389,14 @@ def monthly_trend(ev: Evaluated, period_label: str, months: int = 12) -> list[di
     return out
 
 
+def _free_name(path: Path) -> Path:
+    """``path`` with the first of _2, _3, … that no file has yet."""
+    k = 2
+    while (candidate := path.with_name(f"{path.stem}_{k}{path.suffix}")).exists():
+        k += 1
+    return candidate
+
+
 def _docx(result: JobResult, path: Path, ev: Evaluated, rep, template, pdf: bool, progress: Progress) -> None:
     """The 公文 draft of a bulletin/assessment (and its PDF) beside the workbooks; the previous period's
     report gives the 环比/同比 figures. A list the draft summarises has its rows in a workbook: the
@@ -400,6 +408,9 @@ def _docx(result: JobResult, path: Path, ev: Evaluated, rep, template, pdf: bool
     from ..io.reports import write_ticket_lists
 
     annual = rep.period.kind == "year"
+    if path.exists():                 # the clerk may have edited it: never replaced (R21), a new name
+        earlier, path = path, _free_name(path)
+        result.notes.append(f"公文稿 {earlier.name} 已存在（其中可能有您的修改），未替换；本次的公文稿另存为 {path.name}。")
     book = Path(result.data["files"]["assessment" if annual else "bulletin"])
     lists_book = book.with_name(f"{book.stem}_工单清单{book.suffix}") if annual else book
     with Timer(progress)(f"写入公文稿 {path.name}"):
