@@ -10,6 +10,7 @@ Runs on every system (the browser door runs everywhere); :func:`checks` gives th
 from __future__ import annotations
 
 import json
+import os
 import socket
 import tempfile
 import threading
@@ -46,7 +47,8 @@ def check_port(host: str | None = None, port: int | None = None) -> Check:
     name = f"端口 {port}"
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if os.name != "nt":       # Windows' SO_REUSEADDR would bind over a program listening there
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
     except OSError as e:
         if _is_browser_door(f"http://{host}:{port}/"):
@@ -57,9 +59,14 @@ def check_port(host: str | None = None, port: int | None = None) -> Check:
     return Check(name, OK, f"{host}:{port} 可用（jsjb serve 的默认地址）")
 
 
+# the door on this computer, reached directly: a proxy in the settings (http_proxy, Windows' Internet
+# options) would otherwise take 127.0.0.1 too and fail a check the clerk's browser passes
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _is_browser_door(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=3) as r:
+        with _LOCAL.open(url, timeout=3) as r:
             return "接诉即办" in r.read(200_000).decode("utf-8", "replace")
     except (OSError, ValueError):
         return False
@@ -149,7 +156,7 @@ def _get(url: str, t0: float, timeout: float) -> str:
     """The body of ``url``, retrying while the server starts, until ``timeout`` seconds after ``t0``."""
     while time.perf_counter() - t0 < timeout:
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as r:
+            with _LOCAL.open(url, timeout=timeout) as r:
                 return r.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as e:
             return e.read().decode("utf-8", "replace")

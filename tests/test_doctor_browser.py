@@ -24,7 +24,13 @@ def test_the_browser_door_is_checked_on_every_system():
         assert name in names
 
 
-def test_the_door_starts_shows_its_home_page_and_computes_in_its_workers():
+def test_the_door_starts_shows_its_home_page_and_computes_in_its_workers(monkeypatch):
+    # an office PC's proxy setting (here one that answers nothing) must not stand between doctor and
+    # the door on this computer, as it does not for the clerk's browser
+    for var in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
     c = doctor_browser.check_door()
     assert c.status == doctor.OK and "127.0.0.1:" in c.detail, c
     assert "后台校验 50 张样例工单" in c.detail          # /api/check answered by a worker process
