@@ -71,3 +71,14 @@ def test_libreoffice_replacement_table_is_valid_registry_xml():
     assert pairs["仿宋_GB2312"] == "Noto Serif CJK SC" and pairs["黑体"] == "Noto Sans CJK SC"
     assert pairs["Times New Roman"] == "Liberation Serif"
     assert fonts.libreoffice_replacements(fonts.check(GOV)).count("<node") == 0
+
+
+def test_fc_list_names_are_read_without_its_escapes(monkeypatch):
+    """fc-list writes “FZXiaoBiaoSong\\-B05S,方正小标宋简体”: the escaped hyphen is part of the name, the
+    bare comma separates a family's names."""
+    import subprocess
+
+    out = "FZXiaoBiaoSong\\-B05S,方正小标宋简体\nFangSong\\,Odd\nSimHei\n"
+    monkeypatch.setattr(fonts.shutil, "which", lambda _: "/usr/bin/fc-list")
+    monkeypatch.setattr(fonts.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=out))
+    assert fonts._fc_families() == {"FZXiaoBiaoSong-B05S", "方正小标宋简体", "FangSong,Odd", "SimHei"}

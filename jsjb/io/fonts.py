@@ -101,7 +101,11 @@ def _fc_families(pattern: str = ":") -> set[str] | None:
                               encoding="utf-8", errors="replace").stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    return {name.strip() for line in text.splitlines() for name in line.split(",") if name.strip()}
+    # fc-list escapes "-", ":" and "," in a name (FZXiaoBiaoSong\-B05S); a family's names are
+    # separated by unescaped commas
+    names = (re.sub(r"\\(.)", r"\1", name).strip() for line in text.splitlines()
+             for name in re.split(r"(?<!\\),", line))
+    return {name for name in names if name}
 
 
 def _windows_families() -> set[str]:
