@@ -495,3 +495,13 @@ def test_the_instructions_speak_the_words_of_the_door_that_built_the_ledger(tmp_
                      for row in wb[name].iter_rows(values_only=True) for v in row if isinstance(v, str))
     assert present in text
     assert absent not in text
+
+
+def test_a_number_no_cell_can_hold_keeps_its_text():
+    """R21 in template --plain --from: "inf" or "1e999" typed into a day count is no number a cell can
+    hold; it is kept as the clerk typed it (and check names it), not dropped."""
+    from jsjb.core import schema as S_
+    from jsjb.io.plain_book import _typed
+
+    got = _typed(pd.Series(["3", "inf", "1e999", "", None, "三"], dtype=object), S_.DAYS)
+    assert got.tolist() == [3.0, "inf", "1e999", None, None, "三"]

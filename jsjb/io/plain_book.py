@@ -305,7 +305,8 @@ def _typed(col: pd.Series, kind: str) -> pd.Series:
         typed = times.set_axis(col.index)
     elif kind in (S.DAYS, "number"):
         typed = pd.to_numeric(text.where(~blank, None), errors="coerce").astype("float64")
-        bad = typed.isna().to_numpy() & ~blank
+        bad = ~np.isfinite(typed.to_numpy()) & ~blank          # "inf", "1e999": no number a cell can hold
+        typed = typed.where(~bad)
     else:
         return text.where(~blank, None)
     bad = np.asarray(bad, dtype=bool)
