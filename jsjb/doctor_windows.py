@@ -684,12 +684,12 @@ def check_excel(addin: dict | None = None, addin_path: Path | None = None, progr
             else:
                 out.append(Check("Excel 自检", FAIL, f"{type(e).__name__}：{e}", FIX_SEND))
         finally:
-            try:
-                if session.book is not None:
-                    session.book.Close(False)
-                app.Quit()
-            except Exception:  # noqa: BLE001 - Excel already gone
-                pass
+            for end in ((lambda: session.book.Close(False)) if session.book is not None else None, app.Quit):
+                try:
+                    if end is not None:
+                        end()                  # each on its own: a failed Close still quits this Excel
+                except Exception:  # noqa: BLE001 - Excel already gone
+                    pass
     done = {c.name for c in out}
     return out + [c for c in skipped(names, "前面的检查失败，未进行") if c.name not in done]
 

@@ -112,13 +112,16 @@ def desktop_entry(exec_line: str) -> str:
 
 
 def readme(ver: str, system: str, arch: str, glibc: str | None) -> str:
+    sys.path.insert(0, str(ROOT))
+    from jsjb.web import DEFAULT_HOST, DEFAULT_PORT  # the address `serve` opens
+
     exe = "jsjb.exe" if system == "windows" else "./jsjb"
     lines = [
         f"接诉即办工单台账工具（jsjb）{ver}：独立运行包（{system}-{arch}）",
         "",
         "本文件夹不需要安装 Python，也不需要联网。在本文件夹中打开终端（Windows：命令提示符）即可运行：",
         f"  {exe} demo                  演示：生成样例台账并计算月通报",
-        f"  {exe} serve 台账.xlsx       浏览器版（在浏览器中打开 http://127.0.0.1:8765/）",
+        f"  {exe} serve 台账.xlsx       浏览器版（在浏览器中打开 http://{DEFAULT_HOST}:{DEFAULT_PORT}/）",
         f"  {exe} --help                全部命令",
         f"  {exe} doctor                安装自检",
         "",
