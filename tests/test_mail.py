@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from smtp_inbox import Inbox
 
 from jsjb.cli import main
 from jsjb.io.reader import read_ledger
@@ -26,20 +27,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Inbox:
-    def __init__(self, refuse=()):
-        self.messages = []
-        self.refuse = set(refuse)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
 
 
 @pytest.fixture

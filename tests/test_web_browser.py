@@ -6,18 +6,17 @@ on download URLs, a wrong password. With JSJB_WEB_SCREENSHOTS=1 it saves docs/im
 
 from __future__ import annotations
 
-import email
 import json
 import os
 import re
 import socket
 import threading
 import time
-from email import policy
 from pathlib import Path
 
 import openpyxl
 import pytest
+from smtp_inbox import Inbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -48,13 +47,6 @@ def cli_json(capsys, argv) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
 
 
 class Server:

@@ -11,17 +11,16 @@ Expected values come from the CLI (``jsjb … --json``) on each ledger, from the
 from __future__ import annotations
 
 import ast
-import email
 import json
 import re
 import socket
 import threading
 import time
-from email import policy
 from pathlib import Path
 
 import openpyxl
 import pytest
+from smtp_inbox import Inbox
 
 pytest.importorskip("starlette")
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -41,13 +40,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
 
 
 @pytest.fixture
