@@ -593,7 +593,8 @@ def judge_columns(values: dict[str, list], configured: str | None = None) -> Che
             what, fix = diagnose(foreign or error, configured)
             bad.append(f"{col}（{(error or foreign)[:80]}：{what}）")
             fixes.append(fix)
-        elif all(v in (None, "") for v in values[col]):
+        elif col not in (S.TIMELY, S.FLAGS) and all(v in (None, "") for v in values[col]):
+            # every ticket has a deadline, its dates and a status; 是否及时 waits for 办结, 提示 for a finding
             bad.append(f"{col}（无值）")
             fixes.append("点“刷新”重新输入公式；" + fix_rebuild())
     if bad:

@@ -405,3 +405,12 @@ def test_button_checks_use_last_month_and_year():
     assert seen["send_bulletin"]["dry_run"] is True and "out" not in seen["refresh"]
 
 
+
+
+def test_columns_that_may_be_blank_for_every_sample_row_do_not_fail_the_check():
+    """是否及时 (only once 办结) and 提示 (only with a finding) may be empty in all five rows doctor reads —
+    the sample changes with the year; a deadline or a status never is."""
+    filled = {"办理期限": ["2025-03-04"] * 5, "材料截止": ["2025-03-03"] * 5, "确认时限": ["2025-02-25 12:00"] * 5,
+              "状态": ["在办"] * 5, "是否及时": [None] * 5, "提示": [""] * 5}
+    assert W.judge_columns(filled).status == doctor.OK
+    assert W.judge_columns({**filled, "状态": [None] * 5}).status == doctor.FAIL
