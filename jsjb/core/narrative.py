@@ -34,7 +34,7 @@ from . import schema as S
 from .masking import is_formula_like, scrub_text
 from .params import BY_CODE, Params, display
 from .scoring import MANUAL_ITEMS, full_marks
-from .stats import Report
+from .stats import NO_TICKETS_MONTH, NO_TICKETS_YEAR, Report
 
 REGULATION_TITLE = "《鄂尔多斯市东胜区国有资产监督管理委员会“接诉即办”暂行规定》"
 REGULATION_NUMBER = "东国资发〔2023〕21号"
@@ -487,7 +487,7 @@ def _rates_and_ranking(rep: Report, previous: Report | None, name: Names, annex:
             head = f"{w['this']}{len(ranked)}家企业参加排名，总分为响应率、解决率、满意率得分之和减去扣分、加上加分。"
         head += "排名情况：" + _ranking_sentence(ranked, name) + "。"
         if unranked:
-            reason = "本年度无接诉即办工作，不参加考核" if annual else "本月无工单，不参加排名"
+            reason = NO_TICKETS_YEAR if annual else f"{NO_TICKETS_MONTH}，不参加排名"
             head += f"{_join([name(e) for e in unranked])}{reason}。"
         paras.append(Para(head))
         if compare:
@@ -619,7 +619,7 @@ def ranking_table(rep: Report) -> Table:
                          points(r["bonuses"]), total])
     unranked = _unranked(rep)
     if unranked:
-        reason = "本年度无接诉即办工作，不参加考核" if annual else "本月无工单，不参加排名"
+        reason = NO_TICKETS_YEAR if annual else f"{NO_TICKETS_MONTH}，不参加排名"
         notes.append(f"注：{_join(unranked)}{reason}。")
     empty = "计满分" if p.empty_rate_full_marks else "计0分"
     unresolved = "超期未办结+在办未到期" if p.count_not_due_as_unresolved else "超期未办结"
