@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import openpyxl
@@ -90,3 +91,12 @@ def sample_ledger(folder: Path, rows: int, seed: int, name: str = "台账.xlsx")
     path = Path(folder) / name
     assert main(["sample", str(path), "--rows", str(rows), "--seed", str(seed), "-q"]) == 0
     return path
+
+
+def load_script(name: str):
+    """A script of scripts/ (not a package) as a module, e.g. load_script("build_addin")."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -11,7 +11,6 @@ offline-wheel command; 刷新's formulas found by header."""
 import ast
 import contextlib
 import datetime as dt
-import importlib.util
 import re
 import sys
 import tomllib
@@ -23,6 +22,7 @@ import classic_udfs
 import fake_excel
 import pytest
 import xlwings
+from helpers import load_script
 from xlsxwriter.utility import xl_col_to_name
 
 import macros
@@ -35,13 +35,6 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CHINESE_TEXTS = ("接诉即办", "请输入月份", "请先打开台账工作簿", "月份格式不正确", "将把 ")
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 build_addin = load_script("build_addin")

@@ -6,18 +6,16 @@ tests/test_install.py."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import zipfile
 from pathlib import Path
+
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("build_bundle", ROOT / "scripts" / "build_bundle.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_bundle")
 
 
 def test_names_per_system():

@@ -8,7 +8,6 @@ assembles; the button path really starts the configured interpreter, which runs
 buttons' macros run on that ledger; the computed columns hold what jsjb computes."""
 
 import datetime as dt
-import importlib.util
 import os
 import sys
 import sysconfig
@@ -18,6 +17,7 @@ from pathlib import Path
 import fake_excel
 import pytest
 import xlwings
+from helpers import load_script
 
 from jsjb import doctor
 from jsjb import doctor_windows as W
@@ -26,14 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PATH_CHECK = "按钮通路（VBA → RunPython → Python）"
 
 
-def load_build():
-    spec = importlib.util.spec_from_file_location("build_addin", ROOT / "scripts" / "build_addin.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_addin = load_build()
+build_addin = load_script("build_addin")
 
 
 def by_name(checks) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from helpers import digest, write_xlsx
+from helpers import digest, load_script, write_xlsx
 
 from jsjb import jobs
 from jsjb.cli import main
@@ -597,12 +597,7 @@ def test_the_sample_export_is_deterministic_and_fictional(tmp_path):
 
 def test_the_intake_doc_lists_the_synonyms_in_force():
     """docs/导入工单.md holds the table scripts/render_intake_doc.py renders from core.headers."""
-    import importlib.util
-
-    root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("render_intake_doc", root / "scripts" / "render_intake_doc.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("render_intake_doc")
     text = module.DOC.read_text(encoding="utf-8")
     assert module.rendered(text) == text, "run: python scripts/render_intake_doc.py"
     assert "| 派单时间 | 下派时间、派单日期、交办时间" in text

@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 import shlex
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 from jsjb.core import params as P
 from jsjb.core import schema as S
@@ -26,14 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "规则说明.md"
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("render_rules_doc", ROOT / "scripts" / "render_rules_doc.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = load_script("render_rules_doc")
 
 
 @pytest.fixture(scope="module")
